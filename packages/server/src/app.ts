@@ -1,0 +1,94 @@
+/**
+ * Builds the Fastify app: plugins (body parsing, headers, errors, auth, OpenAPI), the sandbox routes,
+ * and the Partner Center API under `/v1`, every route of which requires a bearer token.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Database } from './db/database.js';
+import { migrationsApplied } from './db/migrate.js';
+import type { Config } from './config.js';
+import { createTokenService, type TokenService } from './auth/tokens.js';
+import jsonBody from './plugins/json-body.js';
+import headers, { correlationIdOf, requestIdOf } from './plugins/headers.js';
+import errors, { frameworkError } from './plugins/errors.js';
+import auth from './plugins/auth.js';
+import openapi from './plugins/openapi.js';
+import replay from './plugins/replay.js';
+import throttling from './plugins/throttling.js';
+import metrics from './plugins/metrics.js';
+import catalogRoutes from './modules/catalog/routes.js';
+import customerRoutes from './modules/customers/routes.js';
+import cartRoutes from './modules/carts/routes.js';
+import orderRoutes from './modules/orders/routes.js';
+import subscriptionRoutes from './modules/subscriptions/routes.js';
+import sandboxRoutes from './modules/sandbox/routes.js';
+import auditRoutes from './modules/audit/routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database;
+    config: Config;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  /** An open, migrated and seeded database; the app does not close it. */
+  db: Database;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp({ config, db, logger = false }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    genReqId: requestIdOf,
+    // Every log line of a request carries its MS-RequestId (Fastify's reqId) and MS-CorrelationId.
+    childLoggerFactory: (parent, bindings, opts, rawReq) =>
+      parent.child({ ...bindings, msRequestId: bindings.reqId, msCorrelationId: correlationIdOf(rawReq as never) }, opts),
+    bodyLimit: config.bodyLimit,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    frameworkErrors: frameworkError,
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('db', db);
+  app.decorate('config', config);
+  const tokens: TokenService = await createTokenService(config, db);
+
+  await app.register(formbody);
+  await app.register(jsonBody);
+  await app.register(headers);
+  await app.register(errors);
+  await app.register(auth, { tokens });
+  await app.register(openapi);
+  await app.register(metrics);
+
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is up' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { tags: ['operations'], summary: 'The database is reachable and migrated' } }, async (_req, reply) => {
+    try {
+      if (await migrationsApplied(db)) return { status: 'ready', storage: db.kind };
+      return reply.status(503).send({ status: 'migrations pending', storage: db.kind });
+    } catch {
+      return reply.status(503).send({ status: 'database unreachable', storage: db.kind });
+    }
+  });
+
+  if (config.authMode === 'sandbox') await app.register(sandboxRoutes, { tokens });
+
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', v1.authenticate);
+      await v1.register(throttling, { limitPerMinute: config.throttleLimitPerMinute });
+      await v1.register(replay);
+      await v1.register(catalogRoutes);
+      await v1.register(customerRoutes);
+      await v1.register(cartRoutes);
+      await v1.register(orderRoutes);
+      await v1.register(subscriptionRoutes);
+      await v1.register(auditRoutes);
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,14 @@
+/** `npm run check:consistency`: scans the database (DATABASE_URL or the PGlite data dir) and exits 1 on any violation. */
+import { loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { checkConsistency } from './consistency.js';
+
+const config = loadConfig();
+const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
+const report = await checkConsistency(db);
+await db.close();
+process.stdout.write(
+  `${report.carts} carts (${report.orderedCarts} ordered), ${report.orders} orders: ` +
+    (report.violations.length ? `${report.violations.length} violation(s)\n${report.violations.join('\n')}\n` : 'consistent\n'),
+);
+process.exit(report.violations.length ? 1 : 0);

@@ -1,0 +1,73 @@
+import type { ProvisioningPolicy } from './modules/provisioning/service.js';
+
+/** Configuration from the environment (DESIGN.md "Configuration"). Read once, at start-up. */
+export type AuthMode = 'sandbox' | 'jwks';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  /** PostgreSQL schema to use instead of the connection's default (tests run side by side this way). */
+  dbSchema?: string;
+  dataDir: string;
+  authMode: AuthMode;
+  /** Audiences accepted on tokens; the first is the one the sandbox issuer puts on its tokens. */
+  audiences: string[];
+  jwtIssuer?: string;
+  jwksUrl?: string;
+  sandbox: { clientId: string; clientSecret: string; username: string; password: string };
+  /** Seed the demo partner, customer and cart (sandbox mode). */
+  seedDemo: boolean;
+  logLevel: string;
+  bodyLimit: number;
+  provisioning: ProvisioningPolicy;
+  /** Run the provisioning worker inside the API process. */
+  inProcessWorker: boolean;
+  /** /v1 requests per partner tenant per minute before 429; 0 turns throttling off. */
+  throttleLimitPerMinute: number;
+}
+
+export const DEFAULT_AUDIENCES = ['https://api.partnercenter.microsoft.com', 'https://graph.windows.net'];
+
+/** The demo partner's fixed, documented sandbox credentials (README). */
+export const SANDBOX_DEFAULTS = {
+  clientId: 'f1ce5d2b-6b1a-4c3e-9e8a-5a1d7c0e2b41',
+  clientSecret: 'sandbox-secret',
+  username: 'admin@demo-partner.onmicrosoft.com',
+  password: 'sandbox-password',
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const authMode = (env.PC_AUTH_MODE ?? 'sandbox') as AuthMode;
+  if (authMode !== 'sandbox' && authMode !== 'jwks') throw new Error(`PC_AUTH_MODE must be sandbox or jwks, not ${authMode}`);
+  const port = Number(env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env.PORT}`);
+  return {
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dbSchema: env.PC_DB_SCHEMA || undefined,
+    dataDir: env.PC_DATA_DIR ?? './.data',
+    authMode,
+    audiences: env.PC_JWT_AUDIENCES ? env.PC_JWT_AUDIENCES.split(',').map((s) => s.trim()) : DEFAULT_AUDIENCES,
+    jwtIssuer: env.PC_JWT_ISSUER,
+    jwksUrl: env.PC_JWKS_URL,
+    sandbox: {
+      clientId: env.PC_SANDBOX_CLIENT_ID ?? SANDBOX_DEFAULTS.clientId,
+      clientSecret: env.PC_SANDBOX_CLIENT_SECRET ?? SANDBOX_DEFAULTS.clientSecret,
+      username: env.PC_SANDBOX_USERNAME ?? SANDBOX_DEFAULTS.username,
+      password: env.PC_SANDBOX_PASSWORD ?? SANDBOX_DEFAULTS.password,
+    },
+    seedDemo: authMode === 'sandbox' && env.PC_SEED_DEMO !== 'false',
+    logLevel: env.LOG_LEVEL ?? 'info',
+    bodyLimit: Number(env.PC_BODY_LIMIT ?? 1024 * 1024),
+    provisioning: {
+      defaultDelaySeconds: Number(env.PC_PROVISIONING_DELAY_SECONDS ?? 3),
+      maxAttempts: Number(env.PC_PROVISIONING_MAX_ATTEMPTS ?? 5),
+      backoffMs: Number(env.PC_PROVISIONING_BACKOFF_MS ?? 1000),
+      maxBackoffMs: Number(env.PC_PROVISIONING_MAX_BACKOFF_MS ?? 60_000),
+    },
+    inProcessWorker: env.PC_WORKER !== 'false',
+    throttleLimitPerMinute: Number(env.PC_THROTTLE_LIMIT ?? 500),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The checkout invariants, checked against the database itself (`npm run check:consistency`, and the
+ * crash tests). Whatever clients, networks and crashes did, every cart must be either not yet (fully)
+ * ordered with no stray orders, or Ordered with exactly the orders of its result.
+ */
+import type { Queryable } from './db/database.js';
+
+export interface ConsistencyReport {
+  carts: number;
+  orderedCarts: number;
+  orders: number;
+  violations: string[];
+}
+
+/** Each query returns the offending rows, described; an empty result is a kept invariant. */
+const CHECKS: [string, string][] = [
+  [
+    'an Ordered cart lacks its checkout result',
+    `SELECT id::text AS what FROM carts WHERE status = 'Ordered' AND checkout_result IS NULL`,
+  ],
+  [
+    "an Ordered cart's orders differ from the order groups of its lines",
+    `SELECT c.id::text AS what FROM carts c
+      WHERE c.status = 'Ordered' AND
+        (SELECT coalesce(array_agg(DISTINCT l.line->>'orderGroup' ORDER BY l.line->>'orderGroup'), '{}')
+           FROM cart_line_items l WHERE l.cart_id = c.id AND l.line ? 'orderGroup')
+        IS DISTINCT FROM
+        (SELECT coalesce(array_agg(o.order_group ORDER BY o.order_group), '{}') FROM orders o WHERE o.cart_id = c.id)`,
+  ],
+  [
+    "an Ordered cart's stored result names other orders than it has",
+    `SELECT c.id::text AS what FROM carts c
+      WHERE c.status = 'Ordered' AND
+        (SELECT coalesce(array_agg(r->>'id' ORDER BY r->>'id'), '{}') FROM jsonb_array_elements(c.checkout_result->'orders') r)
+        IS DISTINCT FROM
+        (SELECT coalesce(array_agg(o.id ORDER BY o.id), '{}') FROM orders o WHERE o.cart_id = c.id)`,
+  ],
+  [
+    "an Active cart has orders for all of its groups (it should be Ordered)",
+    `SELECT c.id::text AS what FROM carts c
+      WHERE c.status = 'Active' AND EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = c.id) AND NOT EXISTS (
+        SELECT 1 FROM cart_line_items l WHERE l.cart_id = c.id AND l.line ? 'orderGroup'
+           AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = c.id AND o.order_group = l.line->>'orderGroup'))`,
+  ],
+  [
+    'an order has no lines',
+    `SELECT o.id AS what FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_line_items l WHERE l.order_id = o.id)`,
+  ],
+  [
+    "an order's line numbers are not 0..n-1",
+    `SELECT order_id AS what FROM order_line_items GROUP BY order_id HAVING max(line_item_number) <> count(*) - 1 OR min(line_item_number) <> 0`,
+  ],
+  [
+    'a completed order has a line that is not fulfilled',
+    `SELECT o.id AS what FROM orders o JOIN order_line_items l ON l.order_id = o.id
+      WHERE o.status = 'completed' AND l.provisioning_status <> 'Fulfilled'`,
+  ],
+  [
+    "an order line's subscription is missing or belongs to another order",
+    `SELECT l.order_id || '#' || l.line_item_number AS what FROM order_line_items l
+      LEFT JOIN subscriptions s ON s.id = l.subscription_id
+      WHERE l.subscription_id IS NOT NULL AND (s.id IS NULL OR s.order_id <> l.order_id)`,
+  ],
+  [
+    'a subscription names an order that does not exist',
+    `SELECT s.id::text AS what FROM subscriptions s
+      WHERE s.order_id IS NOT NULL AND s.order_id <> '' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = s.order_id)`,
+  ],
+  [
+    "an order's customer or partner differs from its cart's",
+    `SELECT o.id AS what FROM orders o JOIN carts c ON c.id = o.cart_id
+      WHERE o.customer_id <> c.customer_id OR o.partner_tenant_id <> c.partner_tenant_id`,
+  ],
+];
+
+export async function checkConsistency(db: Queryable): Promise<ConsistencyReport> {
+  const violations: string[] = [];
+  for (const [rule, sql] of CHECKS) {
+    const rows = await db.query<{ what: string }>(sql);
+    for (const r of rows.slice(0, 20)) violations.push(`${rule}: ${r.what}`);
+    if (rows.length > 20) violations.push(`${rule}: … and ${rows.length - 20} more`);
+  }
+  const [counts] = await db.query<{ carts: number; ordered: number; orders: number }>(
+    `SELECT (SELECT count(*)::int FROM carts) AS carts,
+            (SELECT count(*)::int FROM carts WHERE status = 'Ordered') AS ordered,
+            (SELECT count(*)::int FROM orders) AS orders`,
+  );
+  return { carts: counts.carts, orderedCarts: counts.ordered, orders: counts.orders, violations };
+}

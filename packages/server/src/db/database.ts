@@ -1,0 +1,164 @@
+/**
+ * One database interface over two engines: PGlite (embedded, the default) and PostgreSQL through
+ * node-postgres. Same SQL, same migrations. Services open transactions; repos take the handle.
+ */
+import type { PGlite } from '@electric-sql/pglite';
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+
+export type Row = Record<string, unknown>;
+
+/** Anything a repo can run SQL on: the database itself or an open transaction. */
+export interface Queryable {
+  query<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Human-readable location for start-up logs (never includes a password). */
+  readonly location: string;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+  /** SQL statements run so far (transaction control excluded): lets tests hold a statement budget. */
+  readonly statementCount: number;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; when absent, PGlite is used. */
+  url?: string;
+  /** PGlite data directory, or `memory://`. */
+  dataDir?: string;
+  /** PostgreSQL schema to work in (created if missing); lets test runs share one database. */
+  schema?: string;
+  poolSize?: number;
+  /** Drop `schema` when closing (test databases only). */
+  dropSchemaOnClose?: boolean;
+}
+
+/**
+ * The database as seen from inside an open transaction: queries run in it, and a use case that opens
+ * its own transaction joins it instead. Lets several use cases commit or roll back as one.
+ */
+export function withinTransaction(db: Database, tx: Queryable): Database {
+  return {
+    kind: db.kind,
+    location: db.location,
+    get statementCount() {
+      return db.statementCount;
+    },
+    query: (sql, params) => tx.query(sql, params),
+    transaction: (fn) => fn(tx),
+    exec: async (sql) => {
+      await tx.query(sql);
+    },
+    close: async () => {},
+  };
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  return opts.url ? openPostgres(opts.url, opts) : openPglite(opts.dataDir ?? './.data');
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  // Loaded only when used: the module alone costs a PostgreSQL-backed process ~40 MB of RSS.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = new PGlite(dataDir);
+  await db.waitReady;
+  let statements = 0;
+  const wrap = (q: { query: PGlite['query'] }): Queryable => ({
+    async query<T>(sql: string, params?: unknown[]) {
+      statements++;
+      return (await q.query<T>(sql, params)).rows;
+    },
+  });
+  return {
+    kind: 'pglite',
+    get statementCount() {
+      return statements;
+    },
+    location: dataDir.startsWith('memory://') ? 'PGlite in memory' : `PGlite at ${dataDir}`,
+    ...wrap(db),
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+    close: () => db.close(),
+  };
+}
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Statements with parameters run as named prepared statements: PostgreSQL parses and plans each once
+ * per connection instead of on every call (half its CPU per checkout, docs/performance.md). Our SQL is
+ * static, so the names are few. A plan made stale by another process's migration runs once unnamed.
+ */
+const statementName = (sql: string) => `pc_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+
+async function run(client: pg.Pool | pg.PoolClient, sql: string, params: unknown[] | undefined, inTransaction: boolean) {
+  if (!params?.length) return client.query(sql);
+  try {
+    return await client.query({ name: statementName(sql), text: sql, values: params as unknown[] });
+  } catch (err) {
+    // "cached plan must not change result type": outside a transaction, run it unnamed; inside one the
+    // transaction is already aborted, so the error goes up and the connection is dropped (transaction()).
+    if ((err as { code?: string }).code !== '0A000' || inTransaction) throw err;
+    return client.query(sql, params as unknown[]);
+  }
+}
+
+async function openPostgres(url: string, { schema, poolSize = 10, dropSchemaOnClose = false }: DatabaseOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // A schema of its own keeps parallel test runs apart on one database.
+    options: schema ? `-c search_path=${quoteIdent(schema)}` : undefined,
+  });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  const safeUrl = new URL(url);
+  safeUrl.password = '';
+  let statements = 0;
+  return {
+    kind: 'postgres',
+    get statementCount() {
+      return statements;
+    },
+    location: `PostgreSQL at ${safeUrl.host}${safeUrl.pathname}${schema ? ` (schema ${schema})` : ''}`,
+    async query<T>(sql: string, params?: unknown[]) {
+      statements++;
+      return (await run(pool, sql, params, false)).rows as T[];
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({
+          query: async <R>(sql: string, params?: unknown[]) => {
+            statements++;
+            return (await run(client, sql, params, true)).rows as R[];
+          },
+        });
+        await client.query('COMMIT');
+        client.release();
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        // A prepared plan gone stale stays stale on this connection: drop the connection, not just the call.
+        client.release((err as { code?: string }).code === '0A000' ? (err as Error) : undefined);
+        throw err;
+      }
+    },
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    async close() {
+      if (schema && dropSchemaOnClose) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/** Starts the service: open the database, migrate, seed, listen; stop cleanly on SIGTERM/SIGINT. */
+import { loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { seedCatalog, seedDemo, DEMO } from './seed/index.js';
+import { buildApp } from './app.js';
+import { ProvisioningWorker } from './modules/provisioning/worker.js';
+
+const config = loadConfig();
+const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
+await migrate(db);
+await seedCatalog(db);
+if (config.seedDemo) await seedDemo(db, config);
+
+const app = await buildApp({
+  config,
+  db,
+  logger: {
+    level: config.logLevel,
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'client_secret', 'password', 'access_token'],
+  },
+});
+const address = await app.listen({ port: config.port, host: config.host });
+const worker = config.inProcessWorker ? new ProvisioningWorker(db, { policy: config.provisioning, log: app.log }) : undefined;
+worker?.start();
+
+const lines = [
+  `partner-commerce listening on ${address}`,
+  `storage: ${db.location}`,
+  `API docs: ${address}/docs (OpenAPI: ${address}/openapi.json)`,
+];
+if (config.authMode === 'sandbox') {
+  lines.push(
+    'sandbox credentials (demo partner):',
+    `  app-only:  POST ${address}/oauth2/token  grant_type=client_credentials client_id=${config.sandbox.clientId} client_secret=${config.sandbox.clientSecret}`,
+    `  app+user:  POST ${address}/oauth2/token  grant_type=password username=${config.sandbox.username} password=${config.sandbox.password}`,
+    `  demo customer ${DEMO.customerId}, active cart ${DEMO.cartId}`,
+  );
+} else {
+  lines.push(`auth: tokens of ${config.jwtIssuer} verified with ${config.jwksUrl}`);
+}
+lines.push(worker ? `provisioning worker: in process (${worker.id})` : 'provisioning worker: off (PC_WORKER=false; run `npm run worker`)');
+process.stdout.write(lines.join('\n') + '\n');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  app.log.info({ signal }, 'shutting down');
+  try {
+    await app.close(); // stops accepting, waits for in-flight requests
+    await worker?.stop(); // stops claiming, finishes its job, gives back the rest
+    await db.close();
+    process.exit(0);
+  } catch (err) {
+    app.log.error({ err }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,133 @@
+/** Cart SQL. Lines are stored in their wire shape; a cart is always read scoped by partner and customer. */
+import type { CartCheckoutResult, CartLineItem } from '@partner-commerce/contract';
+import type { Queryable } from '../../db/database.js';
+import { toCustomerRecord, type CustomerRecord, type CustomerRow } from '../customers/repo.js';
+
+export interface CartRecord {
+  id: string;
+  partnerTenantId: string;
+  customerId: string;
+  status: 'Active' | 'Ordered';
+  creationTimestamp: string;
+  lastModifiedTimestamp: string;
+  expirationTimestamp: string;
+  lastModifiedUser: string;
+  partnerOnRecordAttestationAccepted: boolean | null;
+  checkoutResult: CartCheckoutResult | null;
+  lineItems: CartLineItem[];
+  /** The client's MS-RequestId of the create call, when it sent one. */
+  creationRequestId?: string;
+}
+
+interface Row {
+  id: string;
+  partner_tenant_id: string;
+  customer_id: string;
+  status: 'Active' | 'Ordered';
+  creation_timestamp: Date;
+  last_modified_timestamp: Date;
+  expiration_timestamp: Date;
+  last_modified_user: string;
+  partner_on_record_attestation_accepted: boolean | null;
+  checkout_result: CartCheckoutResult | null;
+  line_items: CartLineItem[];
+}
+
+const toRecord = (r: Row): CartRecord => ({
+  id: r.id,
+  partnerTenantId: r.partner_tenant_id,
+  customerId: r.customer_id,
+  status: r.status,
+  creationTimestamp: new Date(r.creation_timestamp).toISOString(),
+  lastModifiedTimestamp: new Date(r.last_modified_timestamp).toISOString(),
+  expirationTimestamp: new Date(r.expiration_timestamp).toISOString(),
+  lastModifiedUser: r.last_modified_user,
+  partnerOnRecordAttestationAccepted: r.partner_on_record_attestation_accepted,
+  checkoutResult: r.checkout_result,
+  lineItems: r.line_items ?? [],
+});
+
+export type LockMode = 'none' | 'wait' | 'nowait';
+const LOCKS: Record<LockMode, string> = { none: '', wait: 'FOR UPDATE OF c', nowait: 'FOR UPDATE OF c NOWAIT' };
+
+/**
+ * The cart with its lines and its customer, scoped by partner and customer, in one statement. With a
+ * lock mode, the cart row stays locked until the caller's transaction ends; `nowait` fails at once
+ * (55P03) when another transaction holds it, which checkout answers with 409·800064.
+ */
+export async function findCart(
+  q: Queryable,
+  tenantId: string,
+  customerId: string,
+  cartId: string,
+  lock: LockMode = 'none',
+): Promise<{ cart: CartRecord; customer: CustomerRecord } | undefined> {
+  const rows = await q.query<Row & { customer: CustomerRow }>(
+    `SELECT c.id, c.partner_tenant_id, c.customer_id, c.status, c.creation_timestamp, c.last_modified_timestamp,
+            c.expiration_timestamp, c.last_modified_user, c.partner_on_record_attestation_accepted, c.checkout_result,
+            COALESCE((SELECT jsonb_agg(l.line ORDER BY l.position) FROM cart_line_items l WHERE l.cart_id = c.id), '[]'::jsonb) AS line_items,
+            to_jsonb(cu) AS customer
+       FROM carts c JOIN customers cu ON cu.id = c.customer_id
+      WHERE c.id = $1 AND c.customer_id = $2 AND c.partner_tenant_id = $3
+      ${LOCKS[lock]}`,
+    [cartId, customerId, tenantId],
+  );
+  return rows[0] && { cart: toRecord(rows[0]), customer: toCustomerRecord(rows[0].customer) };
+}
+
+export async function insertCart(q: Queryable, cart: CartRecord): Promise<void> {
+  await q.query(
+    `INSERT INTO carts (id, partner_tenant_id, customer_id, status, creation_timestamp, last_modified_timestamp,
+                        expiration_timestamp, last_modified_user, partner_on_record_attestation_accepted, creation_request_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [
+      cart.id,
+      cart.partnerTenantId,
+      cart.customerId,
+      cart.status,
+      cart.creationTimestamp,
+      cart.lastModifiedTimestamp,
+      cart.expirationTimestamp,
+      cart.lastModifiedUser,
+      cart.partnerOnRecordAttestationAccepted,
+      cart.creationRequestId ?? null,
+    ],
+  );
+  await insertLines(q, cart.id, cart.lineItems);
+}
+
+/** The id of the cart a partner created with this MS-RequestId, if any. */
+export async function findCartIdByCreationRequest(q: Queryable, tenantId: string, requestId: string) {
+  const rows = await q.query<{ id: string; customer_id: string }>(
+    'SELECT id, customer_id FROM carts WHERE partner_tenant_id = $1 AND creation_request_id = $2',
+    [tenantId, requestId],
+  );
+  return rows[0];
+}
+
+async function insertLines(q: Queryable, cartId: string, lines: CartLineItem[]): Promise<void> {
+  await q.query(
+    `INSERT INTO cart_line_items (cart_id, position, line)
+     SELECT $1, ordinality - 1, value FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY`,
+    [cartId, JSON.stringify(lines)],
+  );
+}
+
+/** Replaces a cart's lines (PUT replaces, as Partner Center does). */
+export async function updateCart(q: Queryable, cart: CartRecord): Promise<void> {
+  await q.query(
+    `UPDATE carts SET last_modified_timestamp = $2, last_modified_user = $3, partner_on_record_attestation_accepted = $4
+      WHERE id = $1`,
+    [cart.id, cart.lastModifiedTimestamp, cart.lastModifiedUser, cart.partnerOnRecordAttestationAccepted],
+  );
+  await q.query('DELETE FROM cart_line_items WHERE cart_id = $1', [cart.id]);
+  await insertLines(q, cart.id, cart.lineItems);
+}
+
+/** Marks the cart ordered and keeps the checkout result that later checkouts replay. */
+export async function markOrdered(q: Queryable, cartId: string, result: CartCheckoutResult): Promise<void> {
+  await q.query(`UPDATE carts SET status = 'Ordered', checkout_result = $2 WHERE id = $1 AND status = 'Active'`, [
+    cartId,
+    JSON.stringify(result),
+  ]);
+}

@@ -1,0 +1,58 @@
+/** Customer SQL. Every read is scoped by the partner tenant: another partner's customer is not found. */
+import type { Queryable } from '../../db/database.js';
+
+export interface CustomerRecord {
+  id: string;
+  partnerTenantId: string;
+  commerceId: string;
+  companyName: string;
+  domain: string;
+  country: string;
+  culture: string;
+  billingContact: { id: string; firstName: string; lastName: string; email: string; address: Record<string, string> };
+}
+
+export interface CustomerRow {
+  id: string;
+  partner_tenant_id: string;
+  commerce_id: string;
+  company_name: string;
+  domain: string;
+  country: string;
+  culture: string;
+  billing_contact: CustomerRecord['billingContact'];
+}
+
+export const toCustomerRecord = (r: CustomerRow): CustomerRecord => ({
+  id: r.id,
+  partnerTenantId: r.partner_tenant_id,
+  commerceId: r.commerce_id,
+  companyName: r.company_name,
+  domain: r.domain,
+  country: r.country,
+  culture: r.culture,
+  billingContact: r.billing_contact,
+});
+
+const COLUMNS = 'id, partner_tenant_id, commerce_id, company_name, domain, country, culture, billing_contact';
+
+export async function findCustomer(q: Queryable, tenantId: string, customerId: string): Promise<CustomerRecord | undefined> {
+  const rows = await q.query<CustomerRow>(`SELECT ${COLUMNS} FROM customers WHERE id = $1 AND partner_tenant_id = $2`, [customerId, tenantId]);
+  return rows[0] && toCustomerRecord(rows[0]);
+}
+
+export async function listCustomers(q: Queryable, tenantId: string, limit: number): Promise<CustomerRecord[]> {
+  const rows = await q.query<CustomerRow>(
+    `SELECT ${COLUMNS} FROM customers WHERE partner_tenant_id = $1 ORDER BY created_at, id LIMIT $2`,
+    [tenantId, limit],
+  );
+  return rows.map(toCustomerRecord);
+}
+
+export async function insertCustomer(q: Queryable, c: CustomerRecord): Promise<void> {
+  await q.query(
+    `INSERT INTO customers (id, partner_tenant_id, commerce_id, company_name, domain, country, culture, billing_contact)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+    [c.id, c.partnerTenantId, c.commerceId, c.companyName, c.domain, c.country, c.culture, c.billingContact],
+  );
+}

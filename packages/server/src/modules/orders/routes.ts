@@ -1,0 +1,49 @@
+/** Order routes: list, get, and per-line provisioning status (app+user only, as Partner Center). */
+import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Collection, Order, OrderLineItemProvisioningStatus } from '@partner-commerce/contract';
+import { CustomerParams, OrderParams } from '../../schemas.js';
+import * as service from './service.js';
+
+/** `include_price` as clients send it: `true`, `True`, `false`… */
+const IncludePrice = Type.Optional(Type.String({ pattern: '^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$', maxLength: 5 }));
+const wantsPrice = (v: string | undefined) => v?.toLowerCase() === 'true';
+
+const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const tags = ['orders'];
+  app.get('/customers/:customerId/orders', {
+    schema: {
+      tags,
+      summary: "List a customer's orders, optionally of one billing cycle",
+      params: CustomerParams,
+      querystring: Type.Object({ billingType: Type.Optional(Type.String({ maxLength: 32 })), include_price: IncludePrice }),
+      response: { 200: Collection(Order) },
+    },
+  }, (req) =>
+    service.listOrders(app.db, req.principal.tenantId, req.params.customerId, req.query.billingType, wantsPrice(req.query.include_price)),
+  );
+
+  app.get('/customers/:customerId/orders/:orderId', {
+    schema: {
+      tags,
+      summary: 'Get an order',
+      params: OrderParams,
+      querystring: Type.Object({ include_price: IncludePrice }),
+      response: { 200: Order },
+    },
+  }, (req) =>
+    service.getOrder(app.db, req.principal.tenantId, req.params.customerId, req.params.orderId, wantsPrice(req.query.include_price)),
+  );
+
+  app.get('/customers/:customerId/orders/:orderId/provisioningstatus', {
+    config: { tokenKinds: ['app+user'] },
+    schema: {
+      tags,
+      summary: "Get the provisioning status of an order's lines (app+user tokens only)",
+      params: OrderParams,
+      response: { 200: Collection(OrderLineItemProvisioningStatus) },
+    },
+  }, (req) => service.getProvisioningStatus(app.db, req.principal.tenantId, req.params.customerId, req.params.orderId));
+};
+
+export default orderRoutes;

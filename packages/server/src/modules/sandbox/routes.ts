@@ -1,0 +1,179 @@
+/**
+ * Sandbox-only routes (not part of Partner Center's API): the token endpoint of the sandbox issuer,
+ * its JWKS, and the control API that creates isolated partner tenants for integration tests.
+ */
+import { Type } from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { TokenService } from '../../auth/tokens.js';
+import * as service from './service.js';
+import * as provisioning from '../provisioning/repo.js';
+
+const SandboxCustomer = Type.Object({
+  id: Type.String(),
+  companyName: Type.String(),
+  domain: Type.String(),
+  country: Type.String(),
+  azureSubscriptionId: Type.String(),
+  cartId: Type.String(),
+});
+
+const TokenRequest = Type.Object({
+  grant_type: Type.String({ maxLength: 64 }),
+  client_id: Type.Optional(Type.String({ maxLength: 256 })),
+  client_secret: Type.Optional(Type.String({ maxLength: 256 })),
+  username: Type.Optional(Type.String({ maxLength: 256 })),
+  password: Type.Optional(Type.String({ maxLength: 256 })),
+  resource: Type.Optional(Type.String({ maxLength: 256 })),
+  scope: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+
+const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService }> = async (app, { tokens }) => {
+  const tokenHandler = async (req: { body: { grant_type: string; client_id?: string; client_secret?: string; username?: string; password?: string } }, reply: import('fastify').FastifyReply) => {
+    const b = req.body;
+    let principal;
+    if (b.grant_type === 'client_credentials') {
+      principal = b.client_id && b.client_secret ? await service.signInApp(app.db, b.client_id, b.client_secret) : undefined;
+    } else if (b.grant_type === 'password') {
+      principal = b.username && b.password ? await service.signInUser(app.db, b.username, b.password) : undefined;
+    } else {
+      return reply.status(400).send({ error: 'unsupported_grant_type', error_description: `grant_type ${b.grant_type} is not supported.` });
+    }
+    if (!principal) {
+      return reply.status(401).send({ error: 'invalid_client', error_description: 'The credentials are not valid.' });
+    }
+    const { token, expiresIn } = await tokens.issue!(principal);
+    return reply.send({
+      token_type: 'Bearer',
+      expires_in: expiresIn,
+      expires_on: Math.floor(Date.now() / 1000) + expiresIn,
+      resource: 'https://api.partnercenter.microsoft.com',
+      access_token: token,
+    });
+  };
+  const tokenSchema = {
+    tags: ['sandbox'],
+    summary: 'Sandbox token endpoint (form-encoded): client_credentials gives app-only tokens, password gives app+user tokens',
+    consumes: ['application/x-www-form-urlencoded'],
+    body: TokenRequest,
+  };
+  app.post('/oauth2/token', { schema: tokenSchema }, tokenHandler);
+  // Where SDKs put a tenant in the authority: /{tenant}/oauth2/token and /{tenant}/oauth2/v2.0/token.
+  app.post('/:tenant/oauth2/token', { schema: { ...tokenSchema, hide: true } }, tokenHandler);
+  app.post('/:tenant/oauth2/v2.0/token', { schema: { ...tokenSchema, hide: true } }, tokenHandler);
+
+  app.get('/.well-known/jwks.json', { schema: { tags: ['sandbox'], summary: "The sandbox issuer's public keys" } }, async () => tokens.jwks!());
+
+  app.post('/sandbox/partners', {
+    schema: {
+      tags: ['sandbox'],
+      summary: 'Create an isolated partner tenant with one customer and an active cart',
+      body: Type.Optional(Type.Object({ name: Type.Optional(Type.String({ maxLength: 128 })) })),
+      response: {
+        201: Type.Object({
+          tenantId: Type.String(),
+          name: Type.String(),
+          clientId: Type.String(),
+          clientSecret: Type.String(),
+          username: Type.String(),
+          password: Type.String(),
+          customers: Type.Array(SandboxCustomer),
+        }),
+      },
+    },
+  }, async (req, reply) => reply.status(201).send(await service.createSandboxPartner(app.db, req.body?.name)));
+
+  app.post('/sandbox/partners/:tenantId/customers', {
+    schema: {
+      tags: ['sandbox'],
+      summary: "Add a customer (with an Azure subscription and an active cart) to a sandbox partner",
+      params: Type.Object({ tenantId: Type.String({ format: 'uuid' }) }),
+      body: Type.Optional(
+        Type.Object({
+          companyName: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+          country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
+        }),
+      ),
+      response: { 201: SandboxCustomer },
+    },
+  }, async (req, reply) => {
+    const partner = await service.requirePartner(app.db, req.params.tenantId.toLowerCase());
+    return reply.status(201).send(await service.addSandboxCustomer(app.db, partner, req.body ?? {}));
+  });
+
+  // Provisioning control, per partner: delays per product type, injected failures, the job queue.
+  const TenantParams = Type.Object({ tenantId: Type.String({ format: 'uuid' }) });
+  app.put('/sandbox/partners/:tenantId/provisioning', {
+    schema: {
+      tags: ['sandbox'],
+      summary: "Set the partner's provisioning delay, in seconds, per product type (Azure, Software, OnlineServices, OnlineServicesNCE)",
+      params: TenantParams,
+      body: Type.Object({
+        delaysSeconds: Type.Record(Type.String({ maxLength: 64 }), Type.Number({ minimum: 0, maximum: 86_400 }), { maxProperties: 32 }),
+      }),
+      response: { 200: Type.Object({ delaysSeconds: Type.Record(Type.String(), Type.Number()) }) },
+    },
+  }, async (req) => {
+    const partner = await service.requirePartner(app.db, req.params.tenantId.toLowerCase());
+    await provisioning.putSettings(app.db, partner.tenantId, req.body.delaysSeconds);
+    return { delaysSeconds: req.body.delaysSeconds };
+  });
+
+  const FaultParams = Type.Object({ tenantId: Type.String({ format: 'uuid' }), catalogItemId: Type.String({ minLength: 1, maxLength: 256 }) });
+  app.put('/sandbox/partners/:tenantId/provisioning/faults/:catalogItemId', {
+    schema: {
+      tags: ['sandbox'],
+      summary: "Make provisioning of a catalog item fail for this partner: `failures` times (then succeed), or on every attempt when absent",
+      params: FaultParams,
+      body: Type.Optional(
+        Type.Object({
+          failures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          message: Type.Optional(Type.String({ maxLength: 512 })),
+        }),
+      ),
+      response: { 200: Type.Object({ catalogItemId: Type.String(), failures: Type.Union([Type.Integer(), Type.Null()]), message: Type.String() }) },
+    },
+  }, async (req) => {
+    const partner = await service.requirePartner(app.db, req.params.tenantId.toLowerCase());
+    const catalogItemId = req.params.catalogItemId.toUpperCase();
+    const failures = req.body?.failures ?? null;
+    const message = req.body?.message ?? 'Provisioning failed (injected by the sandbox).';
+    await provisioning.putFault(app.db, partner.tenantId, catalogItemId, failures, message);
+    return { catalogItemId, failures, message };
+  });
+
+  app.delete('/sandbox/partners/:tenantId/provisioning/faults/:catalogItemId', {
+    schema: { tags: ['sandbox'], summary: 'Remove an injected provisioning failure', params: FaultParams },
+  }, async (req, reply) => {
+    const partner = await service.requirePartner(app.db, req.params.tenantId.toLowerCase());
+    await provisioning.deleteFault(app.db, partner.tenantId, req.params.catalogItemId.toUpperCase());
+    return reply.status(200).send({});
+  });
+
+  app.get('/sandbox/partners/:tenantId/provisioning/jobs', {
+    schema: {
+      tags: ['sandbox'],
+      summary: "The partner's provisioning jobs: state, attempts, last error",
+      params: TenantParams,
+      response: {
+        200: Type.Object({
+          items: Type.Array(
+            Type.Object({
+              orderId: Type.String(),
+              state: Type.String(),
+              attempts: Type.Integer(),
+              maxAttempts: Type.Integer(),
+              lastError: Type.Union([Type.String(), Type.Null()]),
+              runAt: Type.String(),
+            }),
+          ),
+        }),
+      },
+    },
+  }, async (req) => {
+    const partner = await service.requirePartner(app.db, req.params.tenantId.toLowerCase());
+    const jobs = await provisioning.listJobs(app.db, partner.tenantId);
+    return { items: jobs.map((j) => ({ ...j, runAt: new Date(j.runAt).toISOString() })) };
+  });
+};
+
+export default sandboxRoutes;

@@ -1,0 +1,104 @@
+/** Subscription SQL, tenant-scoped reads and a one-statement multi-row insert. */
+import type { Queryable } from '../../db/database.js';
+
+export interface SubscriptionRecord {
+  id: string;
+  entitlementId: string;
+  partnerTenantId: string;
+  customerId: string;
+  orderId: string | null;
+  offerId: string;
+  productId: string | null;
+  skuId: string | null;
+  availabilityId: string | null;
+  country: string;
+  offerName: string;
+  friendlyName: string;
+  quantity: number;
+  unitType: string;
+  parentSubscriptionId: string | null;
+  creationDate: string;
+  effectiveStartDate: string;
+  commitmentEndDate: string;
+  status: string;
+  autoRenewEnabled: boolean;
+  isTrial: boolean;
+  billingType: string;
+  billingCycle: string;
+  termDuration: string | null;
+  contractType: string;
+}
+
+const COLUMNS: [keyof SubscriptionRecord, string, string][] = [
+  ['id', 'id', 'uuid'],
+  ['entitlementId', 'entitlement_id', 'uuid'],
+  ['partnerTenantId', 'partner_tenant_id', 'uuid'],
+  ['customerId', 'customer_id', 'uuid'],
+  ['orderId', 'order_id', 'text'],
+  ['offerId', 'offer_id', 'text'],
+  ['productId', 'product_id', 'text'],
+  ['skuId', 'sku_id', 'text'],
+  ['availabilityId', 'availability_id', 'text'],
+  ['country', 'country', 'text'],
+  ['offerName', 'offer_name', 'text'],
+  ['friendlyName', 'friendly_name', 'text'],
+  ['quantity', 'quantity', 'int'],
+  ['unitType', 'unit_type', 'text'],
+  ['parentSubscriptionId', 'parent_subscription_id', 'uuid'],
+  ['creationDate', 'creation_date', 'timestamptz'],
+  ['effectiveStartDate', 'effective_start_date', 'timestamptz'],
+  ['commitmentEndDate', 'commitment_end_date', 'timestamptz'],
+  ['status', 'status', 'text'],
+  ['autoRenewEnabled', 'auto_renew_enabled', 'boolean'],
+  ['isTrial', 'is_trial', 'boolean'],
+  ['billingType', 'billing_type', 'text'],
+  ['billingCycle', 'billing_cycle', 'text'],
+  ['termDuration', 'term_duration', 'text'],
+  ['contractType', 'contract_type', 'text'],
+];
+
+const SELECT = COLUMNS.map(([field, column]) => `${column} AS "${field}"`).join(', ');
+
+export async function insertSubscriptions(q: Queryable, subs: SubscriptionRecord[]): Promise<void> {
+  if (!subs.length) return;
+  await q.query(
+    `INSERT INTO subscriptions (${COLUMNS.map(([, c]) => c).join(', ')})
+     SELECT ${COLUMNS.map(([f]) => `"${f}"`).join(', ')}
+       FROM jsonb_to_recordset($1::jsonb) AS x(${COLUMNS.map(([f, , t]) => `"${f}" ${t}`).join(', ')})`,
+    [JSON.stringify(subs)],
+  );
+}
+
+const normalize = (r: SubscriptionRecord): SubscriptionRecord => ({
+  ...r,
+  creationDate: new Date(r.creationDate).toISOString(),
+  effectiveStartDate: new Date(r.effectiveStartDate).toISOString(),
+  commitmentEndDate: new Date(r.commitmentEndDate).toISOString(),
+});
+
+export async function findSubscription(q: Queryable, tenantId: string, customerId: string, id: string) {
+  const rows = await q.query<SubscriptionRecord>(
+    `SELECT ${SELECT} FROM subscriptions WHERE partner_tenant_id = $1 AND customer_id = $2 AND id = $3`,
+    [tenantId, customerId, id],
+  );
+  return rows[0] && normalize(rows[0]);
+}
+
+export async function listSubscriptions(q: Queryable, tenantId: string, customerId: string, orderId?: string) {
+  const rows = await q.query<SubscriptionRecord>(
+    `SELECT ${SELECT} FROM subscriptions WHERE partner_tenant_id = $1 AND customer_id = $2 AND ($3::text IS NULL OR order_id = $3)
+     ORDER BY creation_date, id`,
+    [tenantId, customerId, orderId ?? null],
+  );
+  return rows.map(normalize);
+}
+
+/** The customer's subscriptions among `ids` (for cart rules: RI scope, add-on parents). */
+export async function findOwnedSubscriptions(q: Queryable, customerId: string, ids: string[]) {
+  if (!ids.length) return [];
+  return q.query<{ id: string; offerId: string; billingType: string; status: string }>(
+    `SELECT id, offer_id AS "offerId", billing_type AS "billingType", status FROM subscriptions
+      WHERE customer_id = $1 AND id = ANY ($2::uuid[])`,
+    [customerId, ids],
+  );
+}

@@ -1,0 +1,9 @@
+/** Path parameter schemas shared by the customer-scoped modules. Ids are checked in the services, so
+ * that a malformed id answers the same Partner Center error as a missing one. */
+import { Type } from 'typebox';
+
+const PathId = Type.String({ minLength: 1 });
+export const CustomerParams = Type.Object({ customerId: PathId });
+export const CartParams = Type.Object({ customerId: PathId, cartId: PathId });
+export const OrderParams = Type.Object({ customerId: PathId, orderId: PathId });
+export const SubscriptionParams = Type.Object({ customerId: PathId, subscriptionId: PathId });

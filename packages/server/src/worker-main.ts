@@ -1,0 +1,25 @@
+/** `npm run worker`: the provisioning worker as a process of its own (any number, on one PostgreSQL). */
+import pino from 'pino';
+import { loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { ProvisioningWorker } from './modules/provisioning/worker.js';
+
+const config = loadConfig();
+const log = pino({ level: config.logLevel });
+const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
+await migrate(db);
+const worker = new ProvisioningWorker(db, { policy: config.provisioning, log });
+worker.start();
+process.stdout.write(`provisioning worker ${worker.id} on ${db.location}\n`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  await worker.stop();
+  await db.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());
