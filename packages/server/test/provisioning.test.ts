@@ -169,12 +169,13 @@ describe('provisioning with several workers', () => {
     const p = await newPartner(ctx.app);
     await ctx.app.inject({ method: 'PUT', url: `/sandbox/partners/${p.tenantId}/provisioning`, payload: { delaysSeconds: { OnlineServices: 3600 } } });
     const { customerId, orders } = await checkoutNew(p, barracuda);
-    // A worker claims the job and dies: make it due, claim it with a 1-second lease, never finish it.
+    // A worker claims the job and dies: with no live worker running (one would race it for the job),
+    // make it due, claim it with a 1-second lease, never finish it. Then a live worker starts.
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
     await ctx.db.query(`UPDATE provisioning_jobs SET run_at = now() WHERE order_id = $1`, [orders[0].id]);
-    await until('the dead worker’s claim', async () => {
-      const claimed = await claimJobs(ctx.db, 'dead-worker', 100, 1);
-      return claimed.some((j) => j.order_id === orders[0].id) ? true : undefined;
-    });
+    const claimed = await claimJobs(ctx.db, 'dead-worker', 100, 1);
+    assert.ok(claimed.some((j) => j.order_id === orders[0].id), 'the dead worker holds the job');
+    startWorker();
     const order = await until('the takeover', async () => {
       const o = await getOrder(p, customerId, orders[0].id);
       return o.status === 'completed' ? o : undefined;
