@@ -1,9 +1,13 @@
-/** The database layer: prepared statements on PostgreSQL survive a migration that changes a result type. */
+/**
+ * The database layer: prepared statements on PostgreSQL survive a migration that changes a result type;
+ * a WriteBatch sends several writes as one statement, all or nothing.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { openDatabase } from '../src/db/database.js';
-import { engine } from './helpers.js';
+import { WriteBatch } from '../src/db/write-batch.js';
+import { engine, openTestDatabase } from './helpers.js';
 
 test('a plan made stale by a schema change runs again, in and out of transactions', { skip: engine !== 'postgres' && 'prepared statements are PostgreSQL only' }, async () => {
   // One connection, so that the second call meets the statement the first one prepared.
@@ -22,6 +26,46 @@ test('a plan made stale by a schema change runs again, in and out of transaction
     await db.query('ALTER TABLE t ADD COLUMN more int');
     await assert.rejects(db.transaction((tx) => tx.query(select, [1])), (err: { code?: string }) => err.code === '0A000');
     assert.deepEqual(await db.transaction((tx) => tx.query(select, [1])), [{ id: 1, note: null, more: null }]);
+  } finally {
+    await db.close();
+  }
+});
+
+test('a WriteBatch runs its writes as one statement: parameters renumbered, parents beside children, all or nothing', async () => {
+  const db = await openTestDatabase();
+  try {
+    await db.query('CREATE TABLE parent (id int PRIMARY KEY, name text NOT NULL)');
+    await db.query('CREATE TABLE child (parent_id int NOT NULL REFERENCES parent (id), n int NOT NULL, note text, PRIMARY KEY (parent_id, n))');
+    const insertParent = (w: WriteBatch, id: number, name: string) => w.query('INSERT INTO parent (id, name) VALUES ($1, $2)', [id, name]);
+    const insertChildren = (w: WriteBatch, parentId: number, notes: string[]) =>
+      w.query('INSERT INTO child (parent_id, n, note) SELECT $1, ordinality - 1, value FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY', [
+        parentId,
+        JSON.stringify(notes),
+      ]);
+
+    const batch = new WriteBatch();
+    await insertParent(batch, 1, 'one');
+    await insertChildren(batch, 1, ['a', 'b']);
+    await insertParent(batch, 2, 'two');
+    await insertChildren(batch, 2, ['c']);
+    assert.equal(batch.size, 4);
+    assert.equal(await db.query('SELECT count(*)::int AS n FROM parent').then((r) => r[0].n), 0, 'nothing runs before run()');
+    const before = db.statementCount;
+    await db.transaction((tx) => batch.run(tx));
+    assert.equal(db.statementCount - before, 1, 'one statement');
+    assert.equal(batch.size, 0, 'the queue is emptied');
+    assert.deepEqual(await db.query('SELECT p.name, c.n, c.note FROM child c JOIN parent p ON p.id = c.parent_id ORDER BY p.id, c.n'), [
+      { name: 'one', n: 0, note: 'a' },
+      { name: 'one', n: 1, note: 'b' },
+      { name: 'two', n: 0, note: 'c' },
+    ]);
+
+    // A child whose parent is not in the database nor in the batch fails the whole statement.
+    const broken = new WriteBatch();
+    await insertParent(broken, 3, 'three');
+    await insertChildren(broken, 4, ['orphan']);
+    await assert.rejects(db.transaction((tx) => broken.run(tx)), (err: { code?: string }) => err.code === '23503');
+    assert.deepEqual(await db.query('SELECT id FROM parent ORDER BY id'), [{ id: 1 }, { id: 2 }], 'the parent written beside it is not kept');
   } finally {
     await db.close();
   }

@@ -1,6 +1,6 @@
 /**
  * The SQL statement budget of one checkout (docs/performance.md): a fresh 3-line cart with two order
- * groups must check out in at most 10 statements (transaction control not counted), whatever the
+ * groups must check out in at most 5 statements (transaction control not counted), whatever the
  * number of lines, so that an N+1 query cannot creep into the hot path unnoticed.
  */
 import { after, before, describe, test } from 'node:test';
@@ -8,8 +8,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { call, engine, newPartner, startApp, type Partner, type TestContext } from './helpers.js';
 
-/** Statements one checkout of a 3-line cart may issue (without MS-RequestId), throttling's count included. */
-const CHECKOUT_STATEMENT_BUDGET = 10;
+/**
+ * Statements one checkout of a 3-line cart may issue (without MS-RequestId), throttling's count included:
+ * the count, the locked cart, its catalog items, its earlier orders, and every write in one (issue 7 asks
+ * for at most 10; this holds what the service does now, so that any statement added is a decision).
+ */
+const CHECKOUT_STATEMENT_BUDGET = 5;
 /** MS-RequestId adds its claim (INSERT … ON CONFLICT) and, once answered, the stored response (UPDATE). */
 const REQUEST_ID_STATEMENTS = 2;
 /** A replay of an answered MS-RequestId: the throttling count and the claim's insert, takeover and read. */

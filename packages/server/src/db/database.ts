@@ -13,6 +13,14 @@ export interface Queryable {
   query<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
+/**
+ * What a repo function that only writes (and reads nothing back) needs: a Queryable, or a
+ * `WriteBatch` that sends several such writes to the database as one statement.
+ */
+export interface Writer {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Human-readable location for start-up logs (never includes a password). */

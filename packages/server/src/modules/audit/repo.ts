@@ -1,5 +1,5 @@
 /** Audit SQL: records are written in the caller's transaction, one statement however many. */
-import type { Queryable } from '../../db/database.js';
+import type { Queryable, Writer } from '../../db/database.js';
 
 export interface AuditEntry {
   id: string;
@@ -16,7 +16,7 @@ export interface AuditEntry {
   correlationId: string | null;
 }
 
-export async function insertAudit(q: Queryable, entries: AuditEntry[]): Promise<void> {
+export async function insertAudit(q: Writer, entries: AuditEntry[]): Promise<void> {
   if (!entries.length) return;
   await q.query(
     `INSERT INTO audit_records (id, partner_tenant_id, customer_id, operation_type, resource_type, resource_id, resource_new_value,

@@ -3,7 +3,7 @@
  * recorded in the same transaction as the change, and read back as Partner Center AuditRecords.
  */
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../../db/database.js';
+import type { Queryable, Writer } from '../../db/database.js';
 import type { Principal } from '../../auth/tokens.js';
 import { fail } from '../../errors.js';
 import { collection, isGuid } from '../../wire.js';
@@ -39,7 +39,7 @@ export function auditEntry(
   };
 }
 
-export const recordAudit = (tx: Queryable, entries: repo.AuditEntry[]) => repo.insertAudit(tx, entries);
+export const recordAudit = (tx: Writer, entries: repo.AuditEntry[]) => repo.insertAudit(tx, entries);
 
 const DAY_MS = 24 * 3600 * 1000;
 

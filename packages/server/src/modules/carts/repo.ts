@@ -1,6 +1,6 @@
 /** Cart SQL. Lines are stored in their wire shape; a cart is always read scoped by partner and customer. */
 import type { CartCheckoutResult, CartLineItem } from '@partner-commerce/contract';
-import type { Queryable } from '../../db/database.js';
+import type { Queryable, Writer } from '../../db/database.js';
 import { toCustomerRecord, type CustomerRecord, type CustomerRow } from '../customers/repo.js';
 
 export interface CartRecord {
@@ -125,7 +125,7 @@ export async function updateCart(q: Queryable, cart: CartRecord): Promise<void> 
 }
 
 /** Marks the cart ordered and keeps the checkout result that later checkouts replay. */
-export async function markOrdered(q: Queryable, cartId: string, result: CartCheckoutResult): Promise<void> {
+export async function markOrdered(q: Writer, cartId: string, result: CartCheckoutResult): Promise<void> {
   await q.query(`UPDATE carts SET status = 'Ordered', checkout_result = $2 WHERE id = $1 AND status = 'Active'`, [
     cartId,
     JSON.stringify(result),

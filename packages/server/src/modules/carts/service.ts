@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cart, CartCheckoutResult, CartInput, CartLineItem, OrderError } from '@partner-commerce/contract';
 import type { Database, Queryable } from '../../db/database.js';
+import { WriteBatch } from '../../db/write-batch.js';
 import { auditEntry, recordAudit, type Actor } from '../audit/service.js';
 import { PartnerCenterError, fail } from '../../errors.js';
 import { isGuid, link } from '../../wire.js';
@@ -222,7 +223,9 @@ export async function checkout(
         if (problem) orderErrors.push(problem);
         else toOrder.push(group);
       }
-      const placed = await placeOrders(tx, {
+      // Everything checkout writes goes to the database as one statement, after every decision is made.
+      const writes = new WriteBatch();
+      const placed = await placeOrders(writes, {
         partnerTenantId: principal.tenantId,
         customer,
         cartId: cart.id,
@@ -240,10 +243,11 @@ export async function checkout(
         attributes: { objectType: 'CartCheckoutResult' },
       };
       await recordAudit(
-        tx,
+        writes,
         result.orders.filter((o) => placed.some((p) => p.id === o.id)).map((o) => auditEntry(principal, customer.id, 'create_order', 'order', o.id, o)),
       );
-      if (orderErrors.length === 0) await repo.markOrdered(tx, cart.id, result);
+      if (orderErrors.length === 0) await repo.markOrdered(writes, cart.id, result);
+      await writes.run(tx);
       return result;
     });
   } catch (err) {

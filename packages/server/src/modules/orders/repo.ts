@@ -1,5 +1,5 @@
 /** Order SQL. Inserts are one statement per table whatever the number of rows (jsonb_to_recordset). */
-import type { Queryable } from '../../db/database.js';
+import type { Queryable, Writer } from '../../db/database.js';
 
 export interface OrderRecord {
   id: string;
@@ -44,7 +44,7 @@ export interface OrderLineRecord {
   provisioningError: string | null;
 }
 
-export async function insertOrders(q: Queryable, orders: OrderRecord[]): Promise<void> {
+export async function insertOrders(q: Writer, orders: OrderRecord[]): Promise<void> {
   if (!orders.length) return;
   await q.query(
     `INSERT INTO orders (id, alternate_id, partner_tenant_id, customer_id, cart_id, order_group, billing_cycle, currency_code,
@@ -58,7 +58,7 @@ export async function insertOrders(q: Queryable, orders: OrderRecord[]): Promise
   );
 }
 
-export async function insertOrderLines(q: Queryable, lines: OrderLineRecord[]): Promise<void> {
+export async function insertOrderLines(q: Writer, lines: OrderLineRecord[]): Promise<void> {
   if (!lines.length) return;
   await q.query(
     `INSERT INTO order_line_items (order_id, line_item_number, offer_id, product_id, sku_id, availability_id, country,

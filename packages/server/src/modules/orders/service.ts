@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CartLineItem, Order, OrderLineItem } from '@partner-commerce/contract';
-import type { Queryable } from '../../db/database.js';
+import type { Queryable, Writer } from '../../db/database.js';
 import { fail } from '../../errors.js';
 import { collection, link, parseEnum } from '../../wire.js';
 import type { CatalogItem } from '../catalog/service.js';
@@ -44,12 +44,12 @@ function newOrderIds(legacy: boolean): { id: string; alternateId: string } {
 }
 
 /**
- * Creates one order per group, in the caller's transaction: legacy offers and other items that
+ * Writes one order per group through `tx` (the caller's transaction, or a WriteBatch run in it): legacy offers and other items that
  * provision at once are `Fulfilled` with a subscription; the rest wait `PrefulfillmentPending`
  * (new-commerce licences get their subscription id up front, as Partner Center shows them).
  * An order is `completed` when every line is fulfilled, `pending` otherwise.
  */
-export async function placeOrders(tx: Queryable, input: PlaceOrdersInput): Promise<repo.OrderWithLines[]> {
+export async function placeOrders(tx: Writer, input: PlaceOrdersInput): Promise<repo.OrderWithLines[]> {
   const orders: repo.OrderWithLines[] = [];
   const subscriptions: SubscriptionRecord[] = [];
   for (const group of input.groups) {

@@ -1,5 +1,5 @@
 /** Provisioning SQL: the job queue (claimed under row locks), line and order state changes, sandbox controls. */
-import type { Queryable } from '../../db/database.js';
+import type { Queryable, Writer } from '../../db/database.js';
 
 export interface JobRow {
   order_id: string;
@@ -12,7 +12,7 @@ export interface JobRow {
 
 /** Enqueues one job per pending order, due after the partner's (or the default) delay for its slowest product type. */
 export async function enqueueJobs(
-  q: Queryable,
+  q: Writer,
   tenantId: string,
   orders: { orderId: string; productType: string }[],
   defaultDelaySeconds: number,

@@ -1,5 +1,5 @@
 /** Subscription SQL, tenant-scoped reads and a one-statement multi-row insert. */
-import type { Queryable } from '../../db/database.js';
+import type { Queryable, Writer } from '../../db/database.js';
 
 export interface SubscriptionRecord {
   id: string;
@@ -59,7 +59,7 @@ const COLUMNS: [keyof SubscriptionRecord, string, string][] = [
 
 const SELECT = COLUMNS.map(([field, column]) => `${column} AS "${field}"`).join(', ');
 
-export async function insertSubscriptions(q: Queryable, subs: SubscriptionRecord[]): Promise<void> {
+export async function insertSubscriptions(q: Writer, subs: SubscriptionRecord[]): Promise<void> {
   if (!subs.length) return;
   await q.query(
     `INSERT INTO subscriptions (${COLUMNS.map(([, c]) => c).join(', ')})
