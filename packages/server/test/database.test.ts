@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { openDatabase } from '../src/db/database.js';
 import { WriteBatch } from '../src/db/write-batch.js';
+import { loadMigrations, migrate, migrationsApplied } from '../src/db/migrate.js';
 import { engine, openTestDatabase } from './helpers.js';
 
 test('a plan made stale by a schema change runs again, in and out of transactions', { skip: engine !== 'postgres' && 'prepared statements are PostgreSQL only' }, async () => {
@@ -68,5 +69,20 @@ test('a WriteBatch runs its writes as one statement: parameters renumbered, pare
     assert.deepEqual(await db.query('SELECT id FROM parent ORDER BY id'), [{ id: 1 }, { id: 2 }], 'the parent written beside it is not kept');
   } finally {
     await db.close();
+  }
+});
+
+test('API processes starting together on a new schema migrate it once, without colliding', { skip: engine !== 'postgres' && 'several connections need PostgreSQL' }, async () => {
+  // As several server processes do at their first start: each its own pool, on the same new schema.
+  const schema = `test_${randomBytes(5).toString('hex')}`;
+  const dbs = await Promise.all(Array.from({ length: 6 }, () => openDatabase({ url: process.env.DATABASE_URL, schema, poolSize: 1 })));
+  try {
+    const applied = await Promise.all(dbs.map((db) => migrate(db)));
+    const all = (await loadMigrations()).map((m) => m.name);
+    assert.deepEqual(applied.flat().sort(), all, 'each migration applied by exactly one of them');
+    assert.equal(await migrationsApplied(dbs[0]), true);
+  } finally {
+    await dbs[0].query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await Promise.all(dbs.map((db) => db.close()));
   }
 });

@@ -127,7 +127,13 @@ async function openPostgres(url: string, { schema, poolSize = 10, dropSchemaOnCl
   });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  // IF NOT EXISTS is no guard against a process creating the same schema at the same moment: its
+  // catalog row then collides (23505); either way the schema exists.
+  if (schema) {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).catch((err: { code?: string }) => {
+      if (err.code !== '23505' && err.code !== '42P06') throw err;
+    });
+  }
   const safeUrl = new URL(url);
   safeUrl.password = '';
   let statements = 0;
