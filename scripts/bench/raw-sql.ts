@@ -1,6 +1,6 @@
 /**
  * The database ceiling of a request: the very statements one checkout (or one GET cart) issues,
- * replayed straight through the driver (node-postgres, or PGlite) against pre-created carts, at the
+ * replayed straight through the driver (node-postgres, on PostgreSQL or on PGlite) against pre-created carts, at the
  * same concurrency as the HTTP run, in the same transaction shape — no HTTP, no auth, no validation,
  * no rendering.
  *
@@ -13,6 +13,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import pg from 'pg';
 import type { Database, Queryable } from '../../packages/server/src/db/database.js';
 import type { Cart } from './world.js';
@@ -178,13 +179,28 @@ function segments(t: RequestTemplate) {
 }
 
 /**
- * node-postgres on a pool of `poolSize` connections, as the server uses it (unnamed statements, parsed
- * and planned each time). `prepared` names each statement instead, so that every connection parses
- * and plans it once, as the service does (the default; `--raw-unprepared` turns it off).
+ * node-postgres on a pool of `poolSize` connections, as the server uses it. `prepared` names each
+ * statement, so that every connection parses and plans it once, as the service does (the default;
+ * `--raw-unprepared` turns it off on PostgreSQL).
  */
 export function postgresRunner(url: string, schema: string, poolSize: number, prepared = false): Runner {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path="${schema}"` });
   pool.on('error', () => {});
+  return poolRunner(pool, prepared, () => pool.end());
+}
+
+/** PGlite as the service reaches it: node-postgres over PGlite's adapter, one connection, named statements. */
+export async function pgliteRunner(dataDir: string): Promise<Runner> {
+  const pglite = new PGlite(dataDir);
+  await pglite.waitReady;
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 });
+  return poolRunner(pool, true, async () => {
+    await pool.end();
+    await pglite.close();
+  });
+}
+
+function poolRunner(pool: pg.Pool, prepared: boolean, close: () => Promise<void>): Runner {
   const query = (q: pg.Pool | pg.PoolClient, t: RequestTemplate, i: number, values: unknown[]) =>
     prepared ? q.query({ name: `bench_${t.statements[i].sql.length}_${i}`, text: t.statements[i].sql, values }) : q.query(t.statements[i].sql, values);
   return {
@@ -207,26 +223,7 @@ export function postgresRunner(url: string, schema: string, poolSize: number, pr
         }
       }
     },
-    close: () => pool.end(),
-  };
-}
-
-export async function pgliteRunner(dataDir: string): Promise<Runner> {
-  const db = new PGlite(dataDir);
-  await db.waitReady;
-  return {
-    async run(t, params) {
-      for (const seg of segments(t)) {
-        if (!seg.inTransaction) {
-          for (const i of seg.indexes) checkRows(t.statements[i], (await db.query(t.statements[i].sql, params[i])).rows.length);
-          continue;
-        }
-        await db.transaction(async (tx) => {
-          for (const i of seg.indexes) checkRows(t.statements[i], (await tx.query(t.statements[i].sql, params[i])).rows.length);
-        });
-      }
-    },
-    close: () => db.close(),
+    close,
   };
 }
 
