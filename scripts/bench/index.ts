@@ -195,6 +195,18 @@ async function settle(engine: Engine, o: Options, schema: string): Promise<void>
   }
 }
 
+/**
+ * How much RSS grew over the last half of the memory load: the median of its last quarter of samples
+ * minus the median of its first. RSS saw-tooths by 10-25 MB with every garbage collection, so the
+ * difference of two single samples measured where the tooth was, not a trend.
+ */
+function lastHalfGrowth(mb: number[]): number {
+  if (mb.length < 4) return 0;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const q = Math.max(1, Math.floor(mb.length / 4));
+  return round(median(mb.slice(-q)) - median(mb.slice(0, q)));
+}
+
 /** Warm-up (not counted), then the measured run, with the server's CPU and RSS around it. */
 async function measure(server: ServerProcess | undefined, o: Options, seconds: number, run: (seconds: number) => Promise<LoadSummary>): Promise<Measured> {
   if (o.warmup > 0) await run(o.warmup);
@@ -290,7 +302,7 @@ async function runEngine(engine: Engine, o: Options): Promise<{ result: EngineRe
     let memory: MemoryCheck | undefined;
     if (o.only.has('memory')) {
       const memSeconds = o.memorySeconds[engine];
-      const needed = Math.ceil(Math.max(checkout?.rps ?? FIRST_GUESS_RPS[engine], 50) * (memSeconds + o.warmup) * 1.4);
+      const needed = Math.ceil(Math.max(checkout?.rps ?? FIRST_GUESS_RPS[engine], 50) * (memSeconds + o.warmup) * 2);
       if (engine === 'postgres' && queue.left < needed) {
         log(`${engine}: copying ${needed - queue.left} more carts for the memory check`);
         queue.add(await withClones(target, world, needed - queue.left));
@@ -308,7 +320,7 @@ async function runEngine(engine: Engine, o: Options): Promise<{ result: EngineRe
         rssBeforeMb: series.samples[0].mb,
         rssAfterMb: memLoad.rssAfterMb,
         rssPeakMb: series.peak,
-        lastHalfGrowthMb: half.length > 1 ? round(half[half.length - 1].mb - half[0].mb) : 0,
+        lastHalfGrowthMb: lastHalfGrowth(half.map((x) => x.mb)),
         series: series.samples,
         load: memLoad,
       };
