@@ -36,6 +36,11 @@ const CHECKS: [string, string][] = [
         (SELECT coalesce(array_agg(o.id ORDER BY o.id), '{}') FROM orders o WHERE o.cart_id = c.id)`,
   ],
   [
+    'an Active cart has orders but is not marked partly ordered (checkout would not see them)',
+    `SELECT c.id::text AS what FROM carts c
+      WHERE c.status = 'Active' AND NOT c.partly_ordered AND EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = c.id)`,
+  ],
+  [
     "an Active cart has orders for all of its groups (it should be Ordered)",
     `SELECT c.id::text AS what FROM carts c
       WHERE c.status = 'Active' AND EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = c.id) AND NOT EXISTS (

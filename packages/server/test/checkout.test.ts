@@ -4,6 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { checkConsistency } from '../src/consistency.js';
 import { call, newPartner, startApp, token, type Partner, type TestContext } from './helpers.js';
 import { DEMO } from '../src/seed/index.js';
 import { SANDBOX_DEFAULTS } from '../src/config.js';
@@ -192,6 +193,9 @@ describe('checkout', () => {
       assert.deepEqual(first.json().orderErrors.map((e: { orderGroupId: string; code: number }) => [e.orderGroupId, e.code]), [['1', 800020]]);
       const cart = await call(ctx.app, 'GET', `/v1/customers/${c.id}/carts/${cartId}`, { token: p.appToken });
       assert.equal(cart.json().status, 'Active');
+      // The cart row says it holds orders, so the next checkout reads them (and orders only group '1').
+      assert.deepEqual(await ctx.db.query('SELECT partly_ordered FROM carts WHERE id = $1', [cartId]), [{ partly_ordered: true }]);
+      assert.deepEqual((await checkConsistency(ctx.db)).violations, []);
     } finally {
       await setPurchasable(true);
     }

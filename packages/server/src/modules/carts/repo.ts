@@ -14,6 +14,8 @@ export interface CartRecord {
   lastModifiedUser: string;
   partnerOnRecordAttestationAccepted: boolean | null;
   checkoutResult: CartCheckoutResult | null;
+  /** An earlier checkout ordered some of its groups and left it Active (005_cart_partly_ordered.sql). */
+  partlyOrdered: boolean;
   lineItems: CartLineItem[];
   /** The client's MS-RequestId of the create call, when it sent one. */
   creationRequestId?: string;
@@ -30,6 +32,7 @@ interface Row {
   last_modified_user: string;
   partner_on_record_attestation_accepted: boolean | null;
   checkout_result: CartCheckoutResult | null;
+  partly_ordered: boolean;
   line_items: CartLineItem[];
 }
 
@@ -44,6 +47,7 @@ const toRecord = (r: Row): CartRecord => ({
   lastModifiedUser: r.last_modified_user,
   partnerOnRecordAttestationAccepted: r.partner_on_record_attestation_accepted,
   checkoutResult: r.checkout_result,
+  partlyOrdered: r.partly_ordered,
   lineItems: r.line_items ?? [],
 });
 
@@ -65,7 +69,7 @@ export async function findCart(
   const rows = await q.query<Row & { customer: CustomerRow }>(
     `SELECT c.id, c.partner_tenant_id, c.customer_id, c.status, c.creation_timestamp, c.last_modified_timestamp,
             c.expiration_timestamp, c.last_modified_user, c.partner_on_record_attestation_accepted, c.checkout_result,
-            COALESCE((SELECT jsonb_agg(l.line ORDER BY l.position) FROM cart_line_items l WHERE l.cart_id = c.id), '[]'::jsonb) AS line_items,
+            c.partly_ordered, COALESCE((SELECT jsonb_agg(l.line ORDER BY l.position) FROM cart_line_items l WHERE l.cart_id = c.id), '[]'::jsonb) AS line_items,
             to_jsonb(cu) AS customer
        FROM carts c JOIN customers cu ON cu.id = c.customer_id
       WHERE c.id = $1 AND c.customer_id = $2 AND c.partner_tenant_id = $3
@@ -122,6 +126,11 @@ export async function updateCart(q: Queryable, cart: CartRecord): Promise<void> 
   );
   await q.query('DELETE FROM cart_line_items WHERE cart_id = $1', [cart.id]);
   await insertLines(q, cart.id, cart.lineItems);
+}
+
+/** Marks an Active cart as holding orders of some of its groups (a partial checkout). */
+export async function markPartlyOrdered(q: Writer, cartId: string): Promise<void> {
+  await q.query(`UPDATE carts SET partly_ordered = true WHERE id = $1 AND status = 'Active'`, [cartId]);
 }
 
 /** Marks the cart ordered and keeps the checkout result that later checkouts replay. */

@@ -98,6 +98,7 @@ export async function createCart(db: Database, principal: Actor, customerId: str
       lastModifiedUser: modifiedBy(principal),
       partnerOnRecordAttestationAccepted: input.partnerOnRecordAttestationAccepted ?? null,
       checkoutResult: null,
+      partlyOrdered: false,
       lineItems: await prepareLines(tx, customer, input),
       creationRequestId: opts.requestId,
     };
@@ -137,7 +138,7 @@ export async function updateCart(db: Database, principal: Actor, customerId: str
     const now = new Date();
     if (cart.status !== 'Active') fail('CartAlreadySubmitted', `Cannot update an already submitted cart ${cart.id}.`);
     if (isExpired(cart, now)) failExpired(cart);
-    if ((await listCartOrders(tx, cart.id)).length) {
+    if (cart.partlyOrdered) {
       fail('CartAlreadySubmitted', `Cart ${cart.id} is partly ordered; check it out again to retry its failed order groups.`);
     }
     cart.lineItems = await prepareLines(tx, customer, input);
@@ -213,7 +214,8 @@ export async function checkout(
         fail('CartItemErrors', `Error in Cart item(s): line(s) ${broken.map((l) => l.id).join(', ')} of cart ${cart.id} have errors.`, broken.map((l) => ({ lineItemId: l.id, error: l.error ?? l.addonItems?.find((a) => a.error)?.error })));
       }
       const items = await resolveCatalogItems(tx, referencedItemIds(cart.lineItems));
-      const earlier = await listCartOrders(tx, cart.id);
+      // Only a cart a partial checkout left Active has earlier orders; the locked row's flag says so.
+      const earlier = cart.partlyOrdered ? await listCartOrders(tx, cart.id) : [];
       const done = new Set(earlier.map((o) => o.orderGroup));
       const orderErrors: OrderError[] = [];
       const toOrder: OrderGroupSpec[] = [];
@@ -247,6 +249,7 @@ export async function checkout(
         result.orders.filter((o) => placed.some((p) => p.id === o.id)).map((o) => auditEntry(principal, customer.id, 'create_order', 'order', o.id, o)),
       );
       if (orderErrors.length === 0) await repo.markOrdered(writes, cart.id, result);
+      else if (placed.length > 0 && !cart.partlyOrdered) await repo.markPartlyOrdered(writes, cart.id);
       await writes.run(tx);
       return result;
     });
