@@ -13,9 +13,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import pg from 'pg';
-import type { Database, Queryable } from '../../packages/server/src/db/database.js';
+import { pglitePool, type Database, type Queryable } from '../../packages/server/src/db/database.js';
 import type { Cart } from './world.js';
 import { round } from './load.js';
 import { postgresCpuSeconds } from './server.js';
@@ -193,7 +192,7 @@ export function postgresRunner(url: string, schema: string, poolSize: number, pr
 export async function pgliteRunner(dataDir: string): Promise<Runner> {
   const pglite = new PGlite(dataDir);
   await pglite.waitReady;
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 });
+  const pool = await pglitePool(pglite);
   return poolRunner(pool, true, async () => {
     await pool.end();
     await pglite.close();

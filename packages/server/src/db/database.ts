@@ -1,9 +1,11 @@
 /**
- * One database interface over two engines: PGlite (embedded, the default) and PostgreSQL through
- * node-postgres. Same SQL, same migrations. Services open transactions; repos take the handle.
+ * One database interface over two engines, both through node-postgres: PGlite (embedded, the default;
+ * through its node-postgres adapter) and a PostgreSQL server. Same SQL, same migrations. Services open
+ * transactions; repos take the handle.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
 
 export type Row = Record<string, unknown>;
 
@@ -26,8 +28,6 @@ export interface Database extends Queryable {
   readonly location: string;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Runs a script of several statements (migrations). */
-  exec(sql: string): Promise<void>;
   close(): Promise<void>;
   /** SQL statements run so far (transaction control excluded): lets tests hold a statement budget. */
   readonly statementCount: number;
@@ -58,9 +58,6 @@ export function withinTransaction(db: Database, tx: Queryable): Database {
     },
     query: (sql, params) => tx.query(sql, params),
     transaction: (fn) => fn(tx),
-    exec: async (sql) => {
-      await tx.query(sql);
-    },
     close: async () => {},
   };
 }
@@ -71,13 +68,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
 
 async function openPglite(dataDir: string): Promise<Database> {
   // Loaded only when used: the module alone costs a PostgreSQL-backed process ~40 MB of RSS.
-  const [{ PGlite }, { createPgConfig }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/node-postgres')]);
+  const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite(dataDir);
   await pglite.waitReady;
-  // node-postgres over PGlite's own adapter: the same driver, type parsing and named prepared statements
-  // as on PostgreSQL (a prepared statement costs PGlite half the time of parsing and planning anew).
-  // PGlite is one session, so one connection, kept open for good.
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 });
+  const pool = await pglitePool(pglite);
   return poolDatabase(pool, {
     kind: 'pglite',
     location: dataDir.startsWith('memory://') ? 'PGlite in memory' : `PGlite at ${dataDir}`,
@@ -86,6 +80,16 @@ async function openPglite(dataDir: string): Promise<Database> {
       await pglite.close();
     },
   });
+}
+
+/**
+ * node-postgres over PGlite's own adapter: the same driver, type parsing and named prepared statements
+ * as on PostgreSQL (a prepared statement costs PGlite half the time of parsing and planning anew).
+ * PGlite is one session, so one connection, kept open for good.
+ */
+export async function pglitePool(pglite: PGlite): Promise<pg.Pool> {
+  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
+  return new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 });
 }
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -168,9 +172,6 @@ function poolDatabase(pool: pg.Pool, engine: Pick<Database, 'kind' | 'location' 
         client.release((err as { code?: string }).code === '0A000' ? (err as Error) : undefined);
         throw err;
       }
-    },
-    exec: async (sql) => {
-      await pool.query(sql);
     },
   };
 }
