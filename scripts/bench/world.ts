@@ -81,7 +81,8 @@ const tokenOf = async (app: FastifyInstance, clientId: string, clientSecret: str
  * `env` is the server's environment: the in-process app runs with the same configuration.
  */
 export async function prepare(target: DatabaseOptions, env: Record<string, string>, partners: number, customersPerPartner: number): Promise<World> {
-  const config = loadConfig(env);
+  // Throttling syncs its counts on a timer, apart from any request: kept from landing in a recording.
+  const config = loadConfig({ ...env, PC_THROTTLE_SYNC_MS: String(3_600_000) });
   const db = await openDatabase(target);
   try {
     await migrate(db);

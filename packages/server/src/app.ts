@@ -79,7 +79,7 @@ export async function buildApp({ config, db, logger = false }: AppOptions): Prom
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', v1.authenticate);
-      await v1.register(throttling, { limitPerMinute: config.throttleLimitPerMinute });
+      await v1.register(throttling, { limitPerMinute: config.throttleLimitPerMinute, syncMs: config.throttleSyncMs });
       await v1.register(replay);
       await v1.register(catalogRoutes);
       await v1.register(customerRoutes);

@@ -25,6 +25,8 @@ export interface Config {
   inProcessWorker: boolean;
   /** /v1 requests per partner tenant per minute before 429; 0 turns throttling off. */
   throttleLimitPerMinute: number;
+  /** How often each process adds its throttling counts to the database's and learns the others'. */
+  throttleSyncMs: number;
 }
 
 export const DEFAULT_AUDIENCES = ['https://api.partnercenter.microsoft.com', 'https://graph.windows.net'];
@@ -36,6 +38,12 @@ export const SANDBOX_DEFAULTS = {
   username: 'admin@demo-partner.onmicrosoft.com',
   password: 'sandbox-password',
 };
+
+function positive(name: string, value: string | number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not ${value}`);
+  return n;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const authMode = (env.PC_AUTH_MODE ?? 'sandbox') as AuthMode;
@@ -69,5 +77,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     inProcessWorker: env.PC_WORKER !== 'false',
     throttleLimitPerMinute: Number(env.PC_THROTTLE_LIMIT ?? 500),
+    throttleSyncMs: positive('PC_THROTTLE_SYNC_MS', env.PC_THROTTLE_SYNC_MS ?? 100),
   };
 }

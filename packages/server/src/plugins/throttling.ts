@@ -1,34 +1,121 @@
 /**
  * Throttling per partner tenant (Partner Center: 500 requests per minute per tenant on orders and
- * subscriptions). Each /v1 request counts in a fixed one-minute window kept in the database, so the
- * limit holds across API processes; over it, 429 with `Retry-After` and Partner Center's 429 body
- * (`{statusCode, message}`, which the .NET SDK reads together with the header).
+ * subscriptions), in fixed one-minute windows; over the limit, 429 with `Retry-After` and Partner
+ * Center's 429 body (`{statusCode, message}`, which the .NET SDK reads together with the header).
+ *
+ * The count is shared by every API process through the database, but no request waits for it: each
+ * process counts its own requests in memory and adds them to the tenant's row in `throttle_windows`
+ * every `syncMs` (one statement for all tenants), learning the other processes' counts in return. A
+ * process decides on the last total it learned plus what it has counted since, so one process is
+ * exact, and several together admit at most what the others counted in their last `syncMs` beyond the
+ * limit. Before this, every request ran its own upsert: one more statement and one more commit per
+ * request (docs/performance.md).
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import type { Queryable } from '../db/database.js';
 
-export default fp(async function throttling(app: FastifyInstance, opts: { limitPerMinute: number }) {
+const WINDOW_MS = 60_000;
+
+interface TenantCount {
+  /** Start of the window (ms since the epoch) the counts below belong to. */
+  window: number;
+  /** The tenant's count in the database, as of this process's last sync (its own synced requests included). */
+  synced: number;
+  /** Requests this process counted since, not yet in the database. */
+  pending: number;
+}
+
+/** The per-tenant counts of one process, and their sync with the database. */
+export class ThrottleCounter {
+  /** Each tenant's count in the current window. */
+  private readonly tenants = new Map<string, TenantCount>();
+  /** Counts of past windows that have yet to reach the database. */
+  private closing: { tenantId: string; count: TenantCount }[] = [];
+  private syncing: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly limitPerMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Counts one request of `tenantId`; answers how many seconds to wait when it is over the limit. */
+  count(tenantId: string): { retryAfterSeconds: number } | undefined {
+    const now = this.now();
+    const window = now - (now % WINDOW_MS);
+    let t = this.tenants.get(tenantId);
+    if (!t || t.window !== window) {
+      if (t?.pending) this.closing.push({ tenantId, count: t });
+      t = { window, synced: 0, pending: 0 };
+      this.tenants.set(tenantId, t);
+    }
+    t.pending++;
+    if (t.synced + t.pending <= this.limitPerMinute) return undefined;
+    return { retryAfterSeconds: Math.max(1, Math.ceil((window + WINDOW_MS - now) / 1000)) };
+  }
+
+  /** Adds the pending counts to the database and learns each tenant's total; one sync at a time. */
+  sync(): Promise<void> {
+    this.syncing ??= this.syncOnce().finally(() => (this.syncing = undefined));
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<void> {
+    const closing = this.closing;
+    this.closing = [];
+    const batch = [...closing, ...[...this.tenants].map(([tenantId, count]) => ({ tenantId, count }))]
+      .filter(({ count }) => count.pending > 0)
+      .map((b) => ({ ...b, added: b.count.pending }));
+    if (!batch.length) return;
+    let rows: { tenant: string; window_ms: number; requests: number }[];
+    try {
+      // Asynchronous commit (no wait for the WAL flush): a crash forgets at most the last sync.
+      rows = await this.db.query(
+        `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
+         INSERT INTO throttle_windows AS w (partner_tenant_id, window_start, requests)
+         SELECT tenant, to_timestamp(window_ms / 1000.0), added
+           FROM unnest($1::uuid[], $2::float8[], $3::int[]) AS x(tenant, window_ms, added), async_commit
+         ON CONFLICT (partner_tenant_id, window_start) DO UPDATE SET requests = w.requests + EXCLUDED.requests
+         RETURNING partner_tenant_id::text AS tenant, extract(epoch FROM window_start)::float8 * 1000 AS window_ms, requests`,
+        [batch.map((b) => b.tenantId), batch.map((b) => b.count.window), batch.map((b) => b.added)],
+      );
+    } catch (err) {
+      this.closing.push(...closing.filter(({ count }) => count.pending > 0));
+      throw err;
+    }
+    const totals = new Map(rows.map((r) => [`${r.tenant}@${r.window_ms}`, r.requests]));
+    for (const { tenantId, count, added } of batch) {
+      count.pending -= added;
+      count.synced = totals.get(`${tenantId.toLowerCase()}@${count.window}`) ?? count.synced + added;
+    }
+    // Tenants idle for a whole window are forgotten; their row stays for the other processes.
+    const current = this.now() - (this.now() % WINDOW_MS);
+    for (const [tenantId, count] of this.tenants) if (count.window < current && count.pending === 0) this.tenants.delete(tenantId);
+  }
+}
+
+export default fp(async function throttling(app: FastifyInstance, opts: { limitPerMinute: number; syncMs: number }) {
   if (opts.limitPerMinute <= 0) return;
+  const counter = new ThrottleCounter(app.db, opts.limitPerMinute);
+  const sync = () => counter.sync().catch((err) => app.log.warn({ err }, 'throttling counts not synced; retrying'));
+  const timer = setInterval(sync, opts.syncMs).unref();
+
   app.addHook('preHandler', async (req, reply) => {
     if (!req.principal) return;
-    // The count commits asynchronously (no wait for the WAL flush): every request of a tenant updates
-    // this one row, so a synchronous commit would hold its lock for a disk flush and queue the
-    // tenant's requests behind it. A crash can forget the last fraction of a second of counts.
-    const [row] = await app.db.query<{ requests: number; retry_after: number }>(
-      `INSERT INTO throttle_windows (partner_tenant_id, window_start, requests)
-       SELECT $1::uuid, date_trunc('minute', now()), 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
-       ON CONFLICT (partner_tenant_id, window_start) DO UPDATE SET requests = throttle_windows.requests + 1
-       RETURNING requests, ceil(extract(epoch FROM (window_start + interval '1 minute' - now())))::int AS retry_after`,
-      [req.principal.tenantId],
-    );
-    if (row.requests <= opts.limitPerMinute) return;
-    const seconds = Math.max(1, row.retry_after);
+    const over = counter.count(req.principal.tenantId);
+    if (!over) return;
+    const seconds = over.retryAfterSeconds;
     reply.header('Retry-After', String(seconds));
     return reply.status(429).send({ statusCode: 429, message: `Rate limit is exceeded. Try again in ${seconds} seconds.` });
   });
 
   // Old windows are of no use once their minute is over.
   const purge = () => app.db.query(`DELETE FROM throttle_windows WHERE window_start < now() - interval '5 minutes'`).catch(() => {});
-  const timer = setInterval(purge, 60_000).unref();
-  app.addHook('onClose', async () => clearInterval(timer));
+  const purgeTimer = setInterval(purge, 60_000).unref();
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    clearInterval(purgeTimer);
+    await sync();
+  });
 });
