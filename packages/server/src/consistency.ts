@@ -76,6 +76,11 @@ const CHECKS: [string, string][] = [
     `SELECT o.id AS what FROM orders o JOIN carts c ON c.id = o.cart_id
       WHERE o.customer_id <> c.customer_id OR o.partner_tenant_id <> c.partner_tenant_id`,
   ],
+  [
+    "a provisioning job's partner differs from its order's",
+    `SELECT j.order_id AS what FROM provisioning_jobs j JOIN orders o ON o.id = j.order_id
+      WHERE j.partner_tenant_id <> o.partner_tenant_id`,
+  ],
 ];
 
 export async function checkConsistency(db: Queryable): Promise<ConsistencyReport> {

@@ -243,3 +243,20 @@ describe("A's data after B's attempts", () => {
     assert.equal(Number(carts[0].n), 2, 'B created no cart for A\'s customer');
   });
 });
+
+describe('the database itself keeps tenants apart', () => {
+  test("an order, subscription or cart naming B as the partner of A's customer is refused (23503)", async () => {
+    const copy = async (table: string, id: string, changes: string) => {
+      await assert.rejects(
+        ctx.db.transaction((tx) => tx.query(`INSERT INTO ${table} SELECT (jsonb_populate_record(t, $2::jsonb)).* FROM ${table} t WHERE t.id::text = $1`, [id, changes])),
+        (err: { code?: string }) => err.code === '23503',
+        table,
+      );
+    };
+    const [cart] = await ctx.db.query<{ id: string }>('SELECT id FROM carts WHERE id = $1', [A.activeCartId]);
+    assert.ok(cart);
+    await copy('orders', A.orderId, JSON.stringify({ id: 'copy-of-a-order', cart_id: null, partner_tenant_id: b.tenantId }));
+    await copy('subscriptions', A.subscriptionId, JSON.stringify({ id: randomUUID(), partner_tenant_id: b.tenantId }));
+    await copy('carts', A.activeCartId, JSON.stringify({ id: randomUUID(), partner_tenant_id: b.tenantId, creation_request_id: null }));
+  });
+});
