@@ -1,6 +1,7 @@
 /** Cart SQL. Lines are stored in their wire shape; a cart is always read scoped by partner and customer. */
 import type { CartCheckoutResult, CartLineItem } from '@partner-commerce/contract';
 import type { Queryable, Writer } from '../../db/database.js';
+import { catalogItemsSql, type CatalogItemRow } from '../catalog/repo.js';
 import { toCustomerRecord, type CustomerRecord, type CustomerRow } from '../customers/repo.js';
 
 export interface CartRecord {
@@ -54,29 +55,47 @@ const toRecord = (r: Row): CartRecord => ({
 export type LockMode = 'none' | 'wait' | 'nowait';
 const LOCKS: Record<LockMode, string> = { none: '', wait: 'FOR UPDATE OF c', nowait: 'FOR UPDATE OF c NOWAIT' };
 
+/** The catalog item ids a cart's lines (and their add-ons) name, as stored (canonical), for catalogItemsSql. */
+const CART_ITEM_IDS = `ARRAY(SELECT DISTINCT ids.id FROM cart_line_items l
+    CROSS JOIN LATERAL (SELECT l.line->>'catalogItemId'
+                        UNION ALL
+                        SELECT a->>'catalogItemId'
+                          FROM jsonb_array_elements(CASE jsonb_typeof(l.line->'addonItems') WHEN 'array' THEN l.line->'addonItems' ELSE '[]' END) a) AS ids(id)
+   WHERE l.cart_id = c.id AND ids.id <> '')`;
+
+export interface FoundCart {
+  cart: CartRecord;
+  customer: CustomerRecord;
+  /** The catalog items its lines name, when asked for (`withCatalog`). */
+  catalogItems: CatalogItemRow[];
+}
+
 /**
- * The cart with its lines and its customer, scoped by partner and customer, in one statement. With a
- * lock mode, the cart row stays locked until the caller's transaction ends; `nowait` fails at once
- * (55P03) when another transaction holds it, which checkout answers with 409·800064.
+ * The cart with its lines and its customer, scoped by partner and customer, in one statement; with
+ * `withCatalog`, the catalog items its lines name too (checkout: one round trip fewer). With a lock
+ * mode, the cart row stays locked until the caller's transaction ends; `nowait` fails at once (55P03)
+ * when another transaction holds it, which checkout answers with 409·800064.
  */
 export async function findCart(
   q: Queryable,
   tenantId: string,
   customerId: string,
   cartId: string,
-  lock: LockMode = 'none',
-): Promise<{ cart: CartRecord; customer: CustomerRecord } | undefined> {
-  const rows = await q.query<Row & { customer: CustomerRow }>(
+  { lock = 'none', withCatalog = false }: { lock?: LockMode; withCatalog?: boolean } = {},
+): Promise<FoundCart | undefined> {
+  const rows = await q.query<Row & { customer: CustomerRow; catalog_items: CatalogItemRow[] | null }>(
     `SELECT c.id, c.partner_tenant_id, c.customer_id, c.status, c.creation_timestamp, c.last_modified_timestamp,
             c.expiration_timestamp, c.last_modified_user, c.partner_on_record_attestation_accepted, c.checkout_result,
             c.partly_ordered, COALESCE((SELECT jsonb_agg(l.line ORDER BY l.position) FROM cart_line_items l WHERE l.cart_id = c.id), '[]'::jsonb) AS line_items,
             to_jsonb(cu) AS customer
+            ${withCatalog ? `, (SELECT jsonb_agg(ci) FROM (${catalogItemsSql(CART_ITEM_IDS)}) ci) AS catalog_items` : ''}
        FROM carts c JOIN customers cu ON cu.id = c.customer_id
       WHERE c.id = $1 AND c.customer_id = $2 AND c.partner_tenant_id = $3
       ${LOCKS[lock]}`,
     [cartId, customerId, tenantId],
   );
-  return rows[0] && { cart: toRecord(rows[0]), customer: toCustomerRecord(rows[0].customer) };
+  const r = rows[0];
+  return r && { cart: toRecord(r), customer: toCustomerRecord(r.customer), catalogItems: r.catalog_items ?? [] };
 }
 
 export async function insertCart(q: Queryable, cart: CartRecord): Promise<void> {

@@ -10,7 +10,7 @@ import { WriteBatch } from '../../db/write-batch.js';
 import { auditEntry, recordAudit, type Actor } from '../audit/service.js';
 import { PartnerCenterError, fail } from '../../errors.js';
 import { isGuid, link } from '../../wire.js';
-import { resolveCatalogItems, type CatalogItem } from '../catalog/service.js';
+import { catalogItemsById, resolveCatalogItems, type CatalogItem } from '../catalog/service.js';
 import { requireCustomer, type CustomerRecord } from '../customers/service.js';
 import { placeOrders, renderOrder, type OrderGroupSpec } from '../orders/service.js';
 import { listCartOrders } from '../orders/repo.js';
@@ -113,9 +113,9 @@ export async function createCart(db: Database, principal: Actor, customerId: str
  * The cart and its customer, read together; on a miss, the customer decides the error: 400·900118 or
  * 404 for the customer, else 404·800008 for the cart (also for a malformed id or another partner's cart).
  */
-async function requireCart(q: Queryable, tenantId: string, customerId: string, cartId: string, lock: repo.LockMode = 'none') {
+async function requireCart(q: Queryable, tenantId: string, customerId: string, cartId: string, opts?: Parameters<typeof repo.findCart>[4]) {
   const found =
-    isGuid(customerId) && isGuid(cartId) ? await repo.findCart(q, tenantId, customerId.toLowerCase(), cartId.toLowerCase(), lock) : undefined;
+    isGuid(customerId) && isGuid(cartId) ? await repo.findCart(q, tenantId, customerId.toLowerCase(), cartId.toLowerCase(), opts) : undefined;
   if (found) return found;
   await requireCustomer(q, tenantId, customerId);
   return fail('CartNotFound', `Unable to retrieve cart Id ${cartId.slice(0, 64)}.`);
@@ -134,7 +134,7 @@ export async function getCart(db: Database, principal: Actor, customerId: string
 /** PUT replaces the lines of an `Active`, unexpired cart that has not begun checking out. */
 export async function updateCart(db: Database, principal: Actor, customerId: string, cartId: string, input: CartInput): Promise<Cart> {
   return db.transaction(async (tx) => {
-    const { cart, customer } = await requireCart(tx, principal.tenantId, customerId, cartId, 'wait');
+    const { cart, customer } = await requireCart(tx, principal.tenantId, customerId, cartId, { lock: 'wait' });
     const now = new Date();
     if (cart.status !== 'Active') fail('CartAlreadySubmitted', `Cannot update an already submitted cart ${cart.id}.`);
     if (isExpired(cart, now)) failExpired(cart);
@@ -205,7 +205,8 @@ export async function checkout(
 ): Promise<CartCheckoutResult> {
   try {
     return await db.transaction(async (tx) => {
-      const { cart, customer } = await requireCart(tx, principal.tenantId, customerId, cartId, 'nowait');
+      // The cart, its customer and the catalog items its lines name, in one statement.
+      const { cart, customer, catalogItems } = await requireCart(tx, principal.tenantId, customerId, cartId, { lock: 'nowait', withCatalog: true });
       if (cart.status === 'Ordered' && cart.checkoutResult) return cart.checkoutResult;
       const now = new Date();
       if (isExpired(cart, now)) failExpired(cart);
@@ -213,7 +214,7 @@ export async function checkout(
       if (broken.length) {
         fail('CartItemErrors', `Error in Cart item(s): line(s) ${broken.map((l) => l.id).join(', ')} of cart ${cart.id} have errors.`, broken.map((l) => ({ lineItemId: l.id, error: l.error ?? l.addonItems?.find((a) => a.error)?.error })));
       }
-      const items = await resolveCatalogItems(tx, referencedItemIds(cart.lineItems));
+      const items = catalogItemsById(catalogItems);
       // Only a cart a partial checkout left Active has earlier orders; the locked row's flag says so.
       const earlier = cart.partlyOrdered ? await listCartOrders(tx, cart.id) : [];
       const done = new Set(earlier.map((o) => o.orderGroup));

@@ -155,16 +155,19 @@ export interface CatalogItemRow {
   unit_price: string | number;
 }
 
-export const findCatalogItems = (q: Queryable, ids: string[]) =>
-  q.query<CatalogItemRow>(
-    `SELECT a.catalog_item_id, p.data AS product, s.data AS sku, a.data AS availability, NULL::jsonb AS offer,
-            a.is_purchasable AS purchasable, a.unit_price
-       FROM availabilities a
-       JOIN skus s ON s.product_id = a.product_id AND s.id = a.sku_id
-       JOIN products p ON p.id = a.product_id
-      WHERE a.catalog_item_id = ANY ($1::text[])
-     UNION ALL
-     SELECT o.id, NULL, NULL, NULL, o.data, o.is_available_for_purchase, o.unit_price
-       FROM offers o WHERE o.id = ANY ($1::text[])`,
-    [ids],
-  );
+/**
+ * The catalog items whose (canonical) ids `ids` gives, an SQL expression of type text[]: a parameter,
+ * or a subquery of the statement this is part of (a cart's lines, findCart).
+ */
+export const catalogItemsSql = (ids: string) =>
+  `SELECT a.catalog_item_id, p.data AS product, s.data AS sku, a.data AS availability, NULL::jsonb AS offer,
+          a.is_purchasable AS purchasable, a.unit_price
+     FROM availabilities a
+     JOIN skus s ON s.product_id = a.product_id AND s.id = a.sku_id
+     JOIN products p ON p.id = a.product_id
+    WHERE a.catalog_item_id = ANY (${ids})
+   UNION ALL
+   SELECT o.id, NULL, NULL, NULL, o.data, o.is_available_for_purchase, o.unit_price
+     FROM offers o WHERE o.id = ANY (${ids})`;
+
+export const findCatalogItems = (q: Queryable, ids: string[]) => q.query<CatalogItemRow>(catalogItemsSql('$1::text[]'), [ids]);

@@ -238,6 +238,9 @@ export const canonicalCatalogItemId = (id: string) => id.trim().toUpperCase();
 /** Resolves catalog item ids (case-insensitively) in one query. */
 export async function resolveCatalogItems(db: Queryable, ids: string[]): Promise<Map<string, CatalogItem>> {
   const wanted = [...new Set(ids.map(canonicalCatalogItemId))];
-  const rows = wanted.length ? await repo.findCatalogItems(db, wanted) : [];
-  return new Map(rows.map((r) => [canonicalCatalogItemId(r.catalog_item_id), toCatalogItem(r)]));
+  return catalogItemsById(wanted.length ? await repo.findCatalogItems(db, wanted) : []);
 }
+
+/** Catalog item rows (repo.catalogItemsSql) by canonical id. */
+export const catalogItemsById = (rows: repo.CatalogItemRow[]): Map<string, CatalogItem> =>
+  new Map(rows.map((r) => [canonicalCatalogItemId(r.catalog_item_id), toCatalogItem(r)]));
