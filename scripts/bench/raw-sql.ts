@@ -236,7 +236,7 @@ export async function replay(
   runner: Runner,
   t: RequestTemplate,
   carts: Cart[],
-  opts: { concurrency: number; seconds: number; warmupSeconds: number; poolSize: number; cycle?: boolean },
+  opts: { concurrency: number; seconds: number; warmupSeconds: number; poolSize: number; cycle?: boolean; afterWarmup?: () => Promise<void> },
 ): Promise<RawResult> {
   let next = 0;
   let errors = 0;
@@ -245,11 +245,15 @@ export async function replay(
   const latencies: number[] = [];
   let measuring = false;
   let stop = false;
+  /** Holds the workers while `afterWarmup` runs, once the requests in flight are done. */
+  let gate: Promise<void> | undefined;
+  let inFlight = 0;
   const worker = async () => {
     while (!stop) {
       // PGlite runs in this thread and answers through microtasks only: without a turn of the event
       // loop the timers that end the warm-up and the run would never fire.
       await new Promise((resolve) => setImmediate(resolve));
+      if (gate) await gate;
       const cart = opts.cycle ? carts[next++ % carts.length] : carts[next++];
       if (!cart) {
         exhausted = true;
@@ -257,18 +261,29 @@ export async function replay(
       }
       const params = instantiate(t, cart);
       const started = performance.now();
+      inFlight++;
       try {
         await runner.run(t, params);
         if (measuring) latencies.push(performance.now() - started);
       } catch (err) {
         if (measuring) errors++;
         firstError ??= String((err as Error).message ?? err);
+      } finally {
+        inFlight--;
       }
     }
   };
   const workers = Promise.all(Array.from({ length: opts.concurrency }, worker));
   // When the carts run out the window closes early: the rate is over the time actually measured.
   await Promise.race([sleep(opts.warmupSeconds * 1000), workers]);
+  if (opts.afterWarmup) {
+    let open!: () => void;
+    gate = new Promise((resolve) => (open = resolve));
+    while (inFlight > 0) await sleep(1);
+    await opts.afterWarmup();
+    gate = undefined;
+    open();
+  }
   measuring = true;
   const from = performance.now();
   const own0 = process.cpuUsage();
