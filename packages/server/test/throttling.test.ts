@@ -94,6 +94,20 @@ describe(`throttling counts shared through the database (${engine})`, () => {
     assert.deepEqual(await stored(tenant), [4, 2]);
   });
 
+  test('a clock set back across a minute boundary still syncs every count', async () => {
+    const tenant = randomUUID();
+    const time = clock();
+    const c = new ThrottleCounter(db, 100, time.now);
+    admitted(c, tenant, 2);
+    time.ms += MINUTE;
+    admitted(c, tenant, 1);
+    time.ms -= MINUTE; // the first minute is closed twice now
+    admitted(c, tenant, 3);
+    time.ms += MINUTE;
+    await c.sync();
+    assert.deepEqual(await stored(tenant), [5, 1]);
+  });
+
   test('counts that fail to sync are kept and sent with the next sync', async () => {
     const tenant = randomUUID();
     const time = clock();

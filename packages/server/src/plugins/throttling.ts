@@ -7,8 +7,8 @@
  * process counts its own requests in memory and adds them to the tenant's row in `throttle_windows`
  * every `syncMs` (one statement for all tenants), learning the other processes' counts in return. A
  * process decides on the last total it learned plus what it has counted since, so one process is
- * exact, and several together admit at most what the others counted in their last `syncMs` beyond the
- * limit. Before this, every request ran its own upsert: one more statement and one more commit per
+ * exact, and several together admit at most about one `syncMs` worth of their requests beyond the
+ * limit (what each counted before it learned the others' counts). Before this, every request ran its own upsert: one more statement and one more commit per
  * request (docs/performance.md).
  */
 import fp from 'fastify-plugin';
@@ -64,34 +64,43 @@ export class ThrottleCounter {
   private async syncOnce(): Promise<void> {
     const closing = this.closing;
     this.closing = [];
-    const batch = [...closing, ...[...this.tenants].map(([tenantId, count]) => ({ tenantId, count }))]
-      .filter(({ count }) => count.pending > 0)
-      .map((b) => ({ ...b, added: b.count.pending }));
-    if (!batch.length) return;
-    let rows: { tenant: string; window_ms: number; requests: number }[];
+    // One row per tenant and window, however many counts (a clock set back can close a window twice).
+    const rows = new Map<string, { tenantId: string; window: number; counts: { count: TenantCount; added: number }[] }>();
+    for (const { tenantId, count } of [...closing, ...[...this.tenants].map(([tenantId, count]) => ({ tenantId, count }))]) {
+      if (count.pending === 0) continue;
+      const key = `${tenantId.toLowerCase()}@${count.window}`;
+      const row = rows.get(key) ?? { tenantId, window: count.window, counts: [] };
+      row.counts.push({ count, added: count.pending });
+      rows.set(key, row);
+    }
+    if (!rows.size) return;
+    const batch = [...rows.values()];
+    let totals: { tenant: string; window_ms: number; requests: number }[];
     try {
       // Asynchronous commit (no wait for the WAL flush): a crash forgets at most the last sync.
-      rows = await this.db.query(
+      totals = await this.db.query(
         `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
          INSERT INTO throttle_windows AS w (partner_tenant_id, window_start, requests)
          SELECT tenant, to_timestamp(window_ms / 1000.0), added
            FROM unnest($1::uuid[], $2::float8[], $3::int[]) AS x(tenant, window_ms, added), async_commit
          ON CONFLICT (partner_tenant_id, window_start) DO UPDATE SET requests = w.requests + EXCLUDED.requests
          RETURNING partner_tenant_id::text AS tenant, extract(epoch FROM window_start)::float8 * 1000 AS window_ms, requests`,
-        [batch.map((b) => b.tenantId), batch.map((b) => b.count.window), batch.map((b) => b.added)],
+        [batch.map((r) => r.tenantId), batch.map((r) => r.window), batch.map((r) => r.counts.reduce((n, c) => n + c.added, 0))],
       );
     } catch (err) {
       this.closing.push(...closing.filter(({ count }) => count.pending > 0));
       throw err;
     }
-    const totals = new Map(rows.map((r) => [`${r.tenant}@${r.window_ms}`, r.requests]));
-    for (const { tenantId, count, added } of batch) {
-      count.pending -= added;
-      count.synced = totals.get(`${tenantId.toLowerCase()}@${count.window}`) ?? count.synced + added;
+    const total = new Map(totals.map((t) => [`${t.tenant}@${t.window_ms}`, t.requests]));
+    for (const [key, row] of rows) {
+      for (const { count, added } of row.counts) {
+        count.pending -= added;
+        count.synced = total.get(key) ?? count.synced + added;
+      }
     }
     // Tenants idle for a whole window are forgotten; their row stays for the other processes.
-    const current = this.now() - (this.now() % WINDOW_MS);
-    for (const [tenantId, count] of this.tenants) if (count.window < current && count.pending === 0) this.tenants.delete(tenantId);
+    const now = this.now();
+    for (const [tenantId, count] of this.tenants) if (count.window < now - (now % WINDOW_MS) && count.pending === 0) this.tenants.delete(tenantId);
   }
 }
 
