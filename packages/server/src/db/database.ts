@@ -99,7 +99,17 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * per connection instead of on every call (half its CPU per checkout, docs/performance.md). Our SQL is
  * static, so the names are few. A plan made stale by another process's migration runs once unnamed.
  */
-const statementName = (sql: string) => `pc_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+const statementNames = new Map<string, string>();
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `pc_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+    // Our statements are a fixed set; the bound only guards against a caller building SQL per call.
+    if (statementNames.size >= 1000) statementNames.clear();
+    statementNames.set(sql, name);
+  }
+  return name;
+}
 
 async function run(client: pg.Pool | pg.PoolClient, sql: string, params: unknown[] | undefined, inTransaction: boolean) {
   if (!params?.length) return client.query(sql);

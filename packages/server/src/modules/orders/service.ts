@@ -40,7 +40,8 @@ function newOrderIds(legacy: boolean): { id: string; alternateId: string } {
     const id = randomUUID();
     return { id, alternateId: id };
   }
-  return { id: randomBytes(25).toString('base64url').slice(0, 33), alternateId: randomBytes(6).toString('hex') };
+  const random = randomBytes(31);
+  return { id: random.subarray(0, 25).toString('base64url').slice(0, 33), alternateId: random.subarray(25).toString('hex') };
 }
 
 /**
