@@ -213,7 +213,7 @@ function lastHalfGrowth(mb: number[]): number {
   return round(median(mb.slice(-q)) - median(mb.slice(0, q)));
 }
 
-/** Warm-up (not counted), then the measured run, with the server's CPU and RSS around it. */
+/** Warm-up (not counted), `settleAfterWarmup`, then the measured run, with the CPU of each process and the server RSS around it. */
 async function measure(
   server: ServerProcess | undefined,
   o: Options,
