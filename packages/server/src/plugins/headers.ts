@@ -3,8 +3,9 @@
  * when absent), MS-CV is extended, MS-ServerId names this process, X-Locale is echoed.
  */
 import fp from 'fastify-plugin';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomToken } from '../wire.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,7 +38,7 @@ export function setStandardHeaders(req: FastifyRequest, reply: FastifyReply): vo
   const cv = clean(req.headers['ms-cv']);
   reply.header('MS-RequestId', req.id);
   reply.header('MS-CorrelationId', req.correlationId);
-  reply.header('MS-CV', cv ? `${cv}.0` : `${randomBytes(12).toString('base64').slice(0, 16)}.0`);
+  reply.header('MS-CV', cv ? `${cv}.0` : `${randomToken(12, 'base64')}.0`);
   reply.header('MS-ServerId', serverId);
   reply.header('X-Locale', clean(req.headers['x-locale']) ?? 'en-US');
   // API responses are data for one caller: never sniffed, framed or cached.

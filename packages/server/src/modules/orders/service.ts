@@ -2,11 +2,11 @@
  * Order use cases: turning checked-out order groups into orders (with the subscriptions of the lines
  * that provision at once), and reading orders and their provisioning status.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { CartLineItem, Order, OrderLineItem } from '@partner-commerce/contract';
 import type { Queryable, Writer } from '../../db/database.js';
 import { fail } from '../../errors.js';
-import { collection, link, parseEnum } from '../../wire.js';
+import { collection, link, parseEnum, randomToken } from '../../wire.js';
 import type { CatalogItem } from '../catalog/service.js';
 import { requireCustomer, type CustomerRecord } from '../customers/service.js';
 import { buildSubscription, type SubscriptionRecord } from '../subscriptions/service.js';
@@ -40,8 +40,7 @@ function newOrderIds(legacy: boolean): { id: string; alternateId: string } {
     const id = randomUUID();
     return { id, alternateId: id };
   }
-  const random = randomBytes(31);
-  return { id: random.subarray(0, 25).toString('base64url').slice(0, 33), alternateId: random.subarray(25).toString('hex') };
+  return { id: randomToken(25, 'base64url').slice(0, 33), alternateId: randomToken(6, 'hex') };
 }
 
 /**
