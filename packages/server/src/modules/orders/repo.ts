@@ -44,7 +44,8 @@ export interface OrderLineRecord {
   provisioningError: string | null;
 }
 
-export async function insertOrders(q: Writer, orders: OrderRecord[]): Promise<void> {
+/** Inserts the orders' own rows; an order's lines, when it carries them, are left to insertOrderLines (not serialised twice). */
+export async function insertOrders(q: Writer, orders: (OrderRecord & { lines?: unknown })[]): Promise<void> {
   if (!orders.length) return;
   await q.query(
     `INSERT INTO orders (id, alternate_id, partner_tenant_id, customer_id, cart_id, order_group, billing_cycle, currency_code,
@@ -54,7 +55,7 @@ export async function insertOrders(q: Writer, orders: OrderRecord[]): Promise<vo
        FROM jsonb_to_recordset($1::jsonb) AS x(id text, "alternateId" text, "partnerTenantId" uuid, "customerId" uuid,
             "cartId" uuid, "orderGroup" text, "billingCycle" text, "currencyCode" text, status text, "transactionType" text,
             "partnerOnRecordAttestationAccepted" boolean, "creationDate" timestamptz)`,
-    [JSON.stringify(orders)],
+    [JSON.stringify(orders.map(({ lines: _lines, ...order }) => order))],
   );
 }
 
