@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { openDatabase } from '../src/db/database.js';
+import { openDatabase, type Queryable } from '../src/db/database.js';
 import { WriteBatch } from '../src/db/write-batch.js';
 import { loadMigrations, migrate, migrationsApplied } from '../src/db/migrate.js';
 import { engine, openTestDatabase } from './helpers.js';
@@ -67,6 +67,40 @@ test('a WriteBatch runs its writes as one statement: parameters renumbered, pare
     await insertChildren(broken, 4, ['orphan']);
     await assert.rejects(db.transaction((tx) => broken.run(tx)), (err: { code?: string }) => err.code === '23503');
     assert.deepEqual(await db.query('SELECT id FROM parent ORDER BY id'), [{ id: 1 }, { id: 2 }], 'the parent written beside it is not kept');
+  } finally {
+    await db.close();
+  }
+});
+
+test('a WriteBatch composes each shape of batch once, numbering parameters by what each part was given', async () => {
+  const db = await openTestDatabase();
+  try {
+    await db.query('CREATE TABLE note (id int PRIMARY KEY, a text, b text)');
+    const sent: string[] = [];
+    const recording = (tx: Queryable): Queryable => ({ query: (sql, params) => (sent.push(sql), tx.query(sql, params)) });
+    const insertOne = (w: WriteBatch, id: number) => w.query('INSERT INTO note (id) SELECT $1::int', [id]);
+    const insertTwo = (w: WriteBatch, id: number, a: string) => w.query('INSERT INTO note (id, a) VALUES ($1, $2)', [id, a]);
+    const run = async (fill: (w: WriteBatch) => Promise<void>) => {
+      const batch = new WriteBatch();
+      await fill(batch);
+      await db.transaction((tx) => batch.run(recording(tx)));
+      return sent.at(-1)!;
+    };
+    const first = await run(async (w) => (await insertOne(w, 1), await insertTwo(w, 2, 'x')));
+    const again = await run(async (w) => (await insertOne(w, 3), await insertTwo(w, 4, 'y')));
+    assert.equal(again, first, 'the same parts give the same statement text');
+    assert.match(first, /SELECT \$1::int.*VALUES \(\$2, \$3\)/s);
+    // The same parts in another order are another shape, numbered afresh.
+    const swapped = await run(async (w) => (await insertTwo(w, 5, 'z'), await insertOne(w, 6)));
+    assert.match(swapped, /VALUES \(\$1, \$2\).*SELECT \$3::int/s);
+    assert.deepEqual(await db.query('SELECT id, a FROM note ORDER BY id'), [
+      { id: 1, a: null },
+      { id: 2, a: 'x' },
+      { id: 3, a: null },
+      { id: 4, a: 'y' },
+      { id: 5, a: 'z' },
+      { id: 6, a: null },
+    ]);
   } finally {
     await db.close();
   }

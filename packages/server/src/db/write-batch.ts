@@ -19,6 +19,49 @@ interface Queued {
 /** Placeholders `$1`, `$2`… (renumbered per part: a batched statement must not use dollar-quoted literals). */
 const PLACEHOLDER = /\$(\d+)/g;
 
+/**
+ * Statements already composed, as a tree keyed by each part's SQL and parameter count in turn. A use
+ * case batches the same repo statements on every call (a checkout: always the same few shapes), so
+ * each shape is composed once; its text, the same string every time, is then also cheap for the
+ * driver's prepared-statement lookups. Repo SQL is a fixed set; the bound only guards against SQL
+ * built per call.
+ */
+interface Composed {
+  next: Map<string, Map<number, Composed>>;
+  sql?: string;
+}
+const composed: Composed = { next: new Map() };
+let composedNodes = 0;
+const MAX_COMPOSED_NODES = 1_000;
+
+function compose(queued: Queued[]): string {
+  let node = composed;
+  for (const { sql, params } of queued) {
+    let byCount = node.next.get(sql);
+    if (!byCount) node.next.set(sql, (byCount = new Map()));
+    let child = byCount.get(params.length);
+    if (!child) {
+      if (++composedNodes > MAX_COMPOSED_NODES) {
+        composed.next.clear();
+        composedNodes = 0;
+      }
+      byCount.set(params.length, (child = { next: new Map() }));
+    }
+    node = child;
+  }
+  if (node.sql === undefined) {
+    let offset = 0;
+    const parts = queued.map(({ sql, params }) => {
+      const at = offset;
+      offset += params.length;
+      return sql.replace(PLACEHOLDER, (_, n: string) => `$${Number(n) + at}`);
+    });
+    const main = parts.pop()!;
+    node.sql = `WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(',\n')}\n${main}`;
+  }
+  return node.sql;
+}
+
 export class WriteBatch implements Writer {
   private readonly queued: Queued[] = [];
 
@@ -39,13 +82,6 @@ export class WriteBatch implements Writer {
       await q.query(queued[0].sql, queued[0].params);
       return;
     }
-    const params: unknown[] = [];
-    const parts = queued.map(({ sql, params: own }) => {
-      const offset = params.length;
-      params.push(...own);
-      return sql.replace(PLACEHOLDER, (_, n: string) => `$${Number(n) + offset}`);
-    });
-    const main = parts.pop()!;
-    await q.query(`WITH ${parts.map((sql, i) => `w${i} AS (${sql})`).join(',\n')}\n${main}`, params);
+    await q.query(compose(queued), queued.flatMap((part) => part.params));
   }
 }
