@@ -6,8 +6,9 @@
  * drives, at the same concurrency: checkout of a fresh 3-line cart (2 order groups) per request,
  * GET cart, and the checkout doc's own request (an MS-RequestId replay after its first answer); then
  * a sustained checkout load for the memory check. The ceilings come from the same run: the recorded
- * statements of one checkout replayed straight through the driver (raw-sql.ts), and a bare Fastify
- * route answering a JSON body of the GET cart's size (bare-server.ts). Prints the table and the
+ * statements of one checkout (and of one GET cart) replayed straight through the driver (raw-sql.ts),
+ * just before the server starts, and a bare Fastify route answering a JSON body of the GET cart's size
+ * (bare-server.ts). Prints the table and the
  * ratios, writes bench-results/latest.json. Options: see `usage` below; docs/performance.md.
  */
 import { randomBytes } from 'node:crypto';
@@ -281,15 +282,43 @@ async function runEngine(engine: Engine, o: Options): Promise<{ result: EngineRe
     const getCarts = clones.splice(0, 256);
     const queue = new CartQueue(clones);
 
+    const c = o.connections;
+    const settled = () => settle(engine, o, schema);
+    // The ceilings first, just before the server's own runs: the machine's speed drifts by 10-20 % over
+    // minutes (another VM's load), and a ceiling measured next to the run it bounds drifts with it.
+    let rawSql: RawResult | undefined;
+    let rawGetSql: RawResult | undefined;
+    if (o.only.has('raw')) {
+      const rawCount = Math.ceil(FIRST_GUESS_RPS[engine] * 2 * (o.warmup + o.duration));
+      const runner = engine === 'postgres' ? postgresRunner(o.databaseUrl!, schema, SERVER_POOL_SIZE, o.rawPrepared) : await pgliteRunner(dataDir!);
+      const replayOptions = {
+        concurrency: c,
+        seconds: o.duration,
+        warmupSeconds: o.warmup,
+        poolSize: engine === 'postgres' ? SERVER_POOL_SIZE : 1,
+        afterWarmup: settled,
+      };
+      try {
+        if (o.only.has('get')) {
+          log(`${engine}: GET cart's ${world.getCart.statements.length} statements through the driver`);
+          rawGetSql = await replay(runner, world.getCart, getCarts, { ...replayOptions, cycle: true });
+          if (rawGetSql.firstError) log(`${engine}: raw-SQL errors: ${rawGetSql.errors} (${rawGetSql.firstError})`);
+        }
+        log(`${engine}: raw-SQL ceiling: copying ${rawCount} carts, replaying ${world.checkout.statements.length} statements per checkout, ${c} workers`);
+        const rawCarts = await withClones(target, world, rawCount);
+        rawSql = await replay(runner, world.checkout, rawCarts, replayOptions);
+        if (rawSql.firstError) log(`${engine}: raw-SQL errors: ${rawSql.errors} (${rawSql.firstError})`);
+      } finally {
+        await runner.close();
+      }
+    }
+
     server = await startProcess(SERVER_MAIN, env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
     const s = server;
     const storage = /storage: (.*)/.exec(s.output())?.[1] ?? engine;
     const sampler = new RssSampler(s.pid, 1000);
     const rssIdleMb = sampler.samples[0].mb;
     log(`${engine}: server pid ${s.pid} at ${s.url} (${storage}), RSS ${rssIdleMb} MB`);
-    const c = o.connections;
-    const settled = () => settle(engine, o, schema);
-
     let checkout: Measured | undefined;
     if (o.only.has('checkout')) {
       log(`${engine}: checkout of a fresh 3-line cart, ${c} connections`);
@@ -351,33 +380,6 @@ async function runEngine(engine: Engine, o: Options): Promise<{ result: EngineRe
       if (file) {
         profile = summarizeProfile(file);
         log(formatProfile(profile));
-      }
-    }
-
-    let rawSql: RawResult | undefined;
-    let rawGetSql: RawResult | undefined;
-    if (o.only.has('raw')) {
-      const rawCount = Math.ceil(Math.max((checkout?.rps ?? 0) * 4, FIRST_GUESS_RPS[engine]) * (o.warmup + o.duration));
-      log(`${engine}: raw-SQL ceiling: copying ${rawCount} carts, replaying ${world.checkout.statements.length} statements per checkout, ${c} workers`);
-      const rawCarts = await withClones(target, world, rawCount);
-      const runner = engine === 'postgres' ? postgresRunner(o.databaseUrl!, schema, SERVER_POOL_SIZE, o.rawPrepared) : await pgliteRunner(dataDir!);
-      const replayOptions = {
-        concurrency: c,
-        seconds: o.duration,
-        warmupSeconds: o.warmup,
-        poolSize: engine === 'postgres' ? SERVER_POOL_SIZE : 1,
-        afterWarmup: settled,
-      };
-      try {
-        rawSql = await replay(runner, world.checkout, rawCarts, replayOptions);
-        if (rawSql.firstError) log(`${engine}: raw-SQL errors: ${rawSql.errors} (${rawSql.firstError})`);
-        if (o.only.has('get')) {
-          log(`${engine}: GET cart's ${world.getCart.statements.length} statements through the driver`);
-          rawGetSql = await replay(runner, world.getCart, getCarts, { ...replayOptions, cycle: true });
-          if (rawGetSql.firstError) log(`${engine}: raw-SQL errors: ${rawGetSql.errors} (${rawGetSql.firstError})`);
-        }
-      } finally {
-        await runner.close();
       }
     }
 
