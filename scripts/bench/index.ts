@@ -290,6 +290,9 @@ async function runEngine(engine: Engine, o: Options): Promise<{ result: EngineRe
     let rawGetSql: RawResult | undefined;
     if (o.only.has('raw')) {
       const rawCount = Math.ceil(FIRST_GUESS_RPS[engine] * 2 * (o.warmup + o.duration));
+      // Copied before the runner opens the database: PGlite's directory takes one instance at a time.
+      log(`${engine}: raw-SQL ceilings: copying ${rawCount} carts`);
+      const rawCarts = await withClones(target, world, rawCount);
       const runner = engine === 'postgres' ? postgresRunner(o.databaseUrl!, schema, SERVER_POOL_SIZE, o.rawPrepared) : await pgliteRunner(dataDir!);
       const replayOptions = {
         concurrency: c,
@@ -304,8 +307,7 @@ async function runEngine(engine: Engine, o: Options): Promise<{ result: EngineRe
           rawGetSql = await replay(runner, world.getCart, getCarts, { ...replayOptions, cycle: true });
           if (rawGetSql.firstError) log(`${engine}: raw-SQL errors: ${rawGetSql.errors} (${rawGetSql.firstError})`);
         }
-        log(`${engine}: raw-SQL ceiling: copying ${rawCount} carts, replaying ${world.checkout.statements.length} statements per checkout, ${c} workers`);
-        const rawCarts = await withClones(target, world, rawCount);
+        log(`${engine}: raw-SQL ceiling: replaying ${world.checkout.statements.length} statements per checkout, ${c} workers`);
         rawSql = await replay(runner, world.checkout, rawCarts, replayOptions);
         if (rawSql.firstError) log(`${engine}: raw-SQL errors: ${rawSql.errors} (${rawSql.firstError})`);
       } finally {
