@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { loadConfig } from '../../packages/server/src/config.js';
 import type { DatabaseOptions } from '../../packages/server/src/db/database.js';
 import { load, round, type LoadSummary } from './load.js';
 import { formatProfile, mainProfile, summarizeProfile, type ProfileSummary } from './profile.js';
@@ -60,6 +61,12 @@ function options() {
     if (e !== 'pglite' && e !== 'postgres') throw new Error(`unknown engine ${e}`);
     if (e === 'postgres' && !databaseUrl) throw new Error('--engines=postgres needs DATABASE_URL');
   }
+  const serverEnv = Object.fromEntries(
+    (args.get('server-env') ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  ) as Record<string, string>;
   return {
     engines,
     databaseUrl,
@@ -72,12 +79,9 @@ function options() {
     profile: args.get('profile') === 'true',
     rawPrepared: args.get('raw-unprepared') !== 'true',
     only: new Set((args.get('only') ?? 'checkout,get,doc,memory,raw,bare').split(',')),
-    serverEnv: Object.fromEntries(
-      (args.get('server-env') ?? '')
-        .split(',')
-        .filter(Boolean)
-        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-    ) as Record<string, string>,
+    serverEnv,
+    /** The server's PostgreSQL pool (PC_DB_POOL_SIZE, default or --server-env): the raw-SQL ceiling uses as many connections. */
+    serverPoolSize: loadConfig(serverEnv).dbPoolSize,
     out: args.get('out') ?? 'bench-results/latest.json',
   };
 }
@@ -85,8 +89,6 @@ function options() {
 type Engine = 'pglite' | 'postgres';
 type Options = ReturnType<typeof options>;
 
-/** The server's connection pool size (db/database.ts): the raw-SQL ceiling uses as many connections. */
-const SERVER_POOL_SIZE = 10;
 /** Carts per second a checkout run is provisioned for before its rate is known (copies are cheap). */
 const FIRST_GUESS_RPS = { pglite: 900, postgres: 1500 };
 
@@ -293,12 +295,12 @@ async function runEngine(engine: Engine, o: Options): Promise<{ result: EngineRe
       // Copied before the runner opens the database: PGlite's directory takes one instance at a time.
       log(`${engine}: raw-SQL ceilings: copying ${rawCount} carts`);
       const rawCarts = await withClones(target, world, rawCount);
-      const runner = engine === 'postgres' ? postgresRunner(o.databaseUrl!, schema, SERVER_POOL_SIZE, o.rawPrepared) : await pgliteRunner(dataDir!);
+      const runner = engine === 'postgres' ? postgresRunner(o.databaseUrl!, schema, o.serverPoolSize, o.rawPrepared) : await pgliteRunner(dataDir!);
       const replayOptions = {
         concurrency: c,
         seconds: o.duration,
         warmupSeconds: o.warmup,
-        poolSize: engine === 'postgres' ? SERVER_POOL_SIZE : 1,
+        poolSize: engine === 'postgres' ? o.serverPoolSize : 1,
         afterWarmup: settled,
       };
       try {
@@ -506,7 +508,7 @@ function table(results: Partial<Record<Engine, EngineResult>>, bare: Measured | 
   const lines = rows.map((r) => r.map((v, i) => (v ?? '').padEnd(widths[i])).join('  │ ').trimEnd());
   lines.splice(1, 0, widths.map((w) => '─'.repeat(w)).join('──┼─'));
   const notes = [
-    `${o.connections} connections (raw SQL: ${o.connections} workers on ${SERVER_POOL_SIZE} connections, as the server's pool), ` +
+    `${o.connections} connections (raw SQL: ${o.connections} workers on ${o.serverPoolSize} connections, as the server's pool), ` +
       `${o.duration} s measured after ${o.warmup} s of warm-up; latencies of 2xx answers.`,
   ];
   for (const e of engines) {
@@ -555,7 +557,7 @@ async function main() {
       warmupSeconds: o.warmup,
       partners: o.partners,
       customersPerPartner: o.customersPerPartner,
-      serverPoolSize: SERVER_POOL_SIZE,
+      serverPoolSize: o.serverPoolSize,
       serverEnv: o.serverEnv,
       rawPrepared: o.rawPrepared,
     },

@@ -1,10 +1,10 @@
 /** `npm run check:consistency`: scans the database (DATABASE_URL or the PGlite data dir) and exits 1 on any violation. */
-import { loadConfig } from './config.js';
+import { databaseOptions, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { checkConsistency } from './consistency.js';
 
 const config = loadConfig();
-const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
+const db = await openDatabase(databaseOptions(config));
 const report = await checkConsistency(db);
 await db.close();
 process.stdout.write(

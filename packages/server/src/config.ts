@@ -1,3 +1,4 @@
+import { DEFAULT_POOL_SIZE, type DatabaseOptions } from './db/database.js';
 import type { ProvisioningPolicy } from './modules/provisioning/service.js';
 
 /** Configuration from the environment (DESIGN.md "Configuration"). Read once, at start-up. */
@@ -9,6 +10,8 @@ export interface Config {
   databaseUrl?: string;
   /** PostgreSQL schema to use instead of the connection's default (tests run side by side this way). */
   dbSchema?: string;
+  /** Connections each process keeps to PostgreSQL at most (PGlite has one). */
+  dbPoolSize: number;
   dataDir: string;
   authMode: AuthMode;
   /** Audiences accepted on tokens; the first is the one the sandbox issuer puts on its tokens. */
@@ -45,6 +48,12 @@ function positive(name: string, value: string | number): number {
   return n;
 }
 
+function positiveInteger(name: string, value: string | number): number {
+  const n = positive(name, value);
+  if (!Number.isInteger(n)) throw new Error(`${name} must be a whole number, not ${value}`);
+  return n;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const authMode = (env.PC_AUTH_MODE ?? 'sandbox') as AuthMode;
   if (authMode !== 'sandbox' && authMode !== 'jwks') throw new Error(`PC_AUTH_MODE must be sandbox or jwks, not ${authMode}`);
@@ -55,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     dbSchema: env.PC_DB_SCHEMA || undefined,
+    dbPoolSize: positiveInteger('PC_DB_POOL_SIZE', env.PC_DB_POOL_SIZE ?? DEFAULT_POOL_SIZE),
     dataDir: env.PC_DATA_DIR ?? './.data',
     authMode,
     audiences: env.PC_JWT_AUDIENCES ? env.PC_JWT_AUDIENCES.split(',').map((s) => s.trim()) : DEFAULT_AUDIENCES,
@@ -80,3 +90,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throttleSyncMs: positive('PC_THROTTLE_SYNC_MS', env.PC_THROTTLE_SYNC_MS ?? 100),
   };
 }
+
+/** Where the configured database is, for openDatabase: every entry point opens it the same way. */
+export const databaseOptions = (config: Config): DatabaseOptions => ({
+  url: config.databaseUrl,
+  dataDir: config.dataDir,
+  schema: config.dbSchema,
+  poolSize: config.dbPoolSize,
+});

@@ -1,5 +1,5 @@
 /** Starts the service: open the database, migrate, seed, listen; stop cleanly on SIGTERM/SIGINT. */
-import { loadConfig } from './config.js';
+import { databaseOptions, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { seedCatalog, seedDemo, DEMO } from './seed/index.js';
@@ -7,7 +7,7 @@ import { buildApp } from './app.js';
 import { ProvisioningWorker } from './modules/provisioning/worker.js';
 
 const config = loadConfig();
-const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
+const db = await openDatabase(databaseOptions(config));
 await migrate(db);
 await seedCatalog(db);
 if (config.seedDemo) await seedDemo(db, config);

@@ -1,10 +1,10 @@
 /** `npm run migrate`: applies pending migrations to DATABASE_URL (or the PGlite data dir) and exits. */
-import { loadConfig } from './config.js';
+import { databaseOptions, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 
 const config = loadConfig();
-const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
+const db = await openDatabase(databaseOptions(config));
 const applied = await migrate(db);
 process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'migrations: up to date\n');
 await db.close();

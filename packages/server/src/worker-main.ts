@@ -1,13 +1,13 @@
 /** `npm run worker`: the provisioning worker as a process of its own (any number, on one PostgreSQL). */
 import pino from 'pino';
-import { loadConfig } from './config.js';
+import { databaseOptions, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { ProvisioningWorker } from './modules/provisioning/worker.js';
 
 const config = loadConfig();
 const log = pino({ level: config.logLevel });
-const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
+const db = await openDatabase(databaseOptions(config));
 await migrate(db);
 const worker = new ProvisioningWorker(db, { policy: config.provisioning, log });
 worker.start();

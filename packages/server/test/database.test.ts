@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { openDatabase, type Queryable } from '../src/db/database.js';
+import { databaseOptions, loadConfig } from '../src/config.js';
+import { DEFAULT_POOL_SIZE, openDatabase, type Queryable } from '../src/db/database.js';
 import { WriteBatch } from '../src/db/write-batch.js';
 import { loadMigrations, migrate, migrationsApplied } from '../src/db/migrate.js';
 import { engine, openTestDatabase } from './helpers.js';
@@ -101,6 +102,23 @@ test('a WriteBatch composes each shape of batch once, numbering parameters by wh
       { id: 5, a: 'z' },
       { id: 6, a: null },
     ]);
+  } finally {
+    await db.close();
+  }
+});
+
+test('PC_DB_POOL_SIZE: a whole number of connections, the most a process opens', async () => {
+  assert.equal(loadConfig({}).dbPoolSize, DEFAULT_POOL_SIZE);
+  assert.equal(loadConfig({ PC_DB_POOL_SIZE: '4' }).dbPoolSize, 4);
+  for (const bad of ['0', '-1', '2.5', 'ten', '']) {
+    assert.throws(() => loadConfig({ PC_DB_POOL_SIZE: bad }), /PC_DB_POOL_SIZE must be/, `PC_DB_POOL_SIZE=${bad}`);
+  }
+  if (engine !== 'postgres') return; // PGlite is one connection whatever the setting
+  const config = loadConfig({ DATABASE_URL: process.env.DATABASE_URL, PC_DB_SCHEMA: `test_${randomBytes(5).toString('hex')}`, PC_DB_POOL_SIZE: '2' });
+  const db = await openDatabase({ ...databaseOptions(config), dropSchemaOnClose: true });
+  try {
+    const rows = await Promise.all(Array.from({ length: 6 }, () => db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)')));
+    assert.equal(new Set(rows.map(([r]) => r.pid)).size, 2, 'six queries at once share the two connections');
   } finally {
     await db.close();
   }

@@ -33,6 +33,9 @@ export interface Database extends Queryable {
   readonly statementCount: number;
 }
 
+/** PostgreSQL connections per process unless configured (`PC_DB_POOL_SIZE`). */
+export const DEFAULT_POOL_SIZE = 10;
+
 export interface DatabaseOptions {
   /** postgres:// URL; when absent, PGlite is used. */
   url?: string;
@@ -123,7 +126,7 @@ async function run(client: pg.Pool | pg.PoolClient, sql: string, params: unknown
   }
 }
 
-async function openPostgres(url: string, { schema, poolSize = 10, dropSchemaOnClose = false }: DatabaseOptions): Promise<Database> {
+async function openPostgres(url: string, { schema, poolSize = DEFAULT_POOL_SIZE, dropSchemaOnClose = false }: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
