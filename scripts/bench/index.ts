@@ -155,7 +155,8 @@ class CartQueue {
     return Math.max(0, this.carts.length - this.next);
   }
   add(more: Cart[]) {
-    this.carts.push(...more);
+    // Not push(...more): spread arguments go on the stack, and a memory load's 100 000+ carts overflow it.
+    for (const cart of more) this.carts.push(cart);
   }
 }
 
