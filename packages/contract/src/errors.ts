@@ -42,5 +42,7 @@ export const ErrorCodes = {
   SubscriptionNotFound: { status: 404, code: 20003 },
   UnsupportedMediaType: { status: 415, code: 800002 },
   PayloadTooLarge: { status: 413, code: 800002 },
+  RequestTimeout: { status: 408, code: 800002 },
+  HeadersTooLarge: { status: 431, code: 800002 },
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCodes;

@@ -11,7 +11,7 @@ import type { Config } from './config.js';
 import { createTokenService, type TokenService } from './auth/tokens.js';
 import jsonBody from './plugins/json-body.js';
 import headers, { correlationIdOf, requestIdOf } from './plugins/headers.js';
-import errors, { frameworkError } from './plugins/errors.js';
+import errors, { clientErrorHandler, frameworkError } from './plugins/errors.js';
 import auth from './plugins/auth.js';
 import openapi from './plugins/openapi.js';
 import replay from './plugins/replay.js';
@@ -49,6 +49,7 @@ export async function buildApp({ config, db, logger = false }: AppOptions): Prom
     bodyLimit: config.bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     frameworkErrors: frameworkError,
+    clientErrorHandler,
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -4,6 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { call, newPartner, startApp, type Partner, type TestContext } from './helpers.js';
@@ -165,6 +166,36 @@ describe('fuzz', () => {
       ),
       { numRuns: 500 },
     );
+    assert.equal(await dataOf(), snapshot);
+  });
+
+  test('requests the HTTP parser rejects get a Partner Center error body too, on a real socket', async () => {
+    const url = new URL(await ctx.app.listen({ port: 0, host: '127.0.0.1' }));
+    /** Sends raw bytes, returns everything the server wrote before closing the connection. */
+    const raw = (bytes: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname, () => socket.end(bytes));
+        let out = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (d) => (out += d));
+        socket.on('close', () => resolve(out));
+        socket.on('error', reject);
+      });
+    const c = p.customers[0];
+    const cases = [
+      { bytes: `GET /v1/customers/${c.id}/carts/${c.cartId} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431 },
+      { bytes: 'NOT HTTP AT ALL\r\n\r\n', status: 400 },
+      { bytes: `POST /v1/customers/${c.id}/carts HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n`, status: 400 },
+    ];
+    for (const { bytes, status } of cases) {
+      const answer = await raw(bytes);
+      const [head, body] = answer.split('\r\n\r\n');
+      assert.match(head, new RegExp(`^HTTP/1.1 ${status} `), bytes.slice(0, 40));
+      assert.match(head, /content-type: application\/json/i);
+      const error = JSON.parse(body);
+      assert.deepEqual(Object.keys(error), ['code', 'description', 'data', 'source']);
+      assert.equal(error.code, 800002);
+    }
     assert.equal(await dataOf(), snapshot);
   });
 });

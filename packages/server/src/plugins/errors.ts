@@ -3,6 +3,8 @@
  * with a stable code. Validation and parsing problems are 4xx; anything unexpected is a 500 whose
  * details are logged, never sent.
  */
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { setStandardHeaders } from './headers.js';
@@ -36,6 +38,30 @@ export function frameworkError(error: FastifyError, request: FastifyRequest, rep
   setStandardHeaders(request, reply);
   if (error.code === 'FST_ERR_BAD_URL') sendError(reply, 'InvalidRequestInput', 'The request URL is not valid.');
   else sendError(reply, 'NotFound', notFound(request));
+}
+
+/**
+ * Requests Node's HTTP parser rejects before Fastify sees them (malformed HTTP, headers over Node's
+ * 16 KB limit, a request that timed out): answered in Partner Center's error body like every other
+ * 4xx, on a connection that is then closed. There is no request yet, so no MS-RequestId to echo.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [name, description]: [ErrorCodeName, string] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? ['HeadersTooLarge', 'The request headers are too large.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['RequestTimeout', 'The request was not received in time.']
+        : ['InvalidRequestInput', 'The request is not valid HTTP.'];
+  const { status, code } = ErrorCodes[name];
+  const body = JSON.stringify(errorBody(code, description));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export const errorBody = (code: number, description: string, data: unknown[] = []) => ({
