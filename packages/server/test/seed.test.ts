@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
+import { signInApp, signInUser } from '../src/modules/sandbox/service.js';
 import { DEMO, seedDemo } from '../src/seed/index.js';
 import { openTestDatabase } from './helpers.js';
 
@@ -39,4 +40,26 @@ test('an expired demo cart is made anew at the next start; a fresh one is kept',
     [DEMO.cartId],
   );
   assert.deepEqual(cart, { status: 'Active', expired: false });
+});
+
+test('a start with other PC_SANDBOX_* credentials gives them to the demo partner of an earlier start', async () => {
+  await seedDemo(db, config);
+  const changed = loadConfig({
+    PC_DATA_DIR: 'memory://',
+    PC_SANDBOX_CLIENT_ID: '0b7e3c52-5d0a-4f7e-9a57-2f4f3c6d8e11',
+    PC_SANDBOX_CLIENT_SECRET: 'changed-secret',
+    PC_SANDBOX_USERNAME: 'ops@demo-partner.example',
+    PC_SANDBOX_PASSWORD: 'changed-password',
+  });
+  try {
+    await seedDemo(db, changed);
+    assert.equal((await signInApp(db, changed.sandbox.clientId, 'changed-secret'))?.tenantId, DEMO.tenantId);
+    assert.equal((await signInUser(db, 'ops@demo-partner.example', 'changed-password'))?.tenantId, DEMO.tenantId);
+    assert.equal(await signInApp(db, config.sandbox.clientId, config.sandbox.clientSecret), undefined, 'the old app credentials no longer sign in');
+    assert.equal(await signInUser(db, config.sandbox.username, config.sandbox.password), undefined, 'nor the old user');
+    const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM customers WHERE id = $1 AND partner_tenant_id = $2', [DEMO.customerId, DEMO.tenantId]);
+    assert.equal(n, 1, 'the demo customer stays with the partner');
+  } finally {
+    await seedDemo(db, config);
+  }
 });

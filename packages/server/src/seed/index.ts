@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { withinTransaction, type Database } from '../db/database.js';
 import type { Config } from '../config.js';
 import { upsertCatalog, type CatalogSeed } from '../modules/catalog/repo.js';
-import { addSandboxCustomer, insertPartner } from '../modules/sandbox/service.js';
+import { addSandboxCustomer, upsertPartner } from '../modules/sandbox/service.js';
 
 export const DEMO = {
   tenantId: '7c2e5a4b-3f1d-4e8a-9b6c-0d1e2f3a4b5c',
@@ -44,7 +44,7 @@ export async function seedDemo(database: Database, config: Config): Promise<void
 }
 
 async function seedDemoLocked(db: Database, config: Config): Promise<void> {
-  await insertPartner(db, {
+  await upsertPartner(db, {
     tenantId: DEMO.tenantId,
     name: DEMO.partnerName,
     clientId: config.sandbox.clientId,

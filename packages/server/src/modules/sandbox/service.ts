@@ -57,10 +57,16 @@ export const demoCartInput = (azureSubscriptionId: string): CartInput => ({
   ],
 });
 
-export async function insertPartner(q: Queryable, p: PartnerCredentials): Promise<void> {
+/**
+ * Creates the partner tenant, or gives the existing one these credentials: the demo partner is seeded
+ * at every start, and the credentials printed then (PC_SANDBOX_*) must be the ones that sign in.
+ */
+export async function upsertPartner(q: Queryable, p: PartnerCredentials): Promise<void> {
   await q.query(
     `INSERT INTO partners (tenant_id, name, mpn_id, client_id, client_secret_hash, username, password_hash, user_object_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id) DO NOTHING`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (tenant_id) DO UPDATE SET client_id = EXCLUDED.client_id, client_secret_hash = EXCLUDED.client_secret_hash,
+                                           username = EXCLUDED.username, password_hash = EXCLUDED.password_hash`,
     [
       p.tenantId,
       p.name,
@@ -150,7 +156,7 @@ async function insertSandboxPartner(db: Database, name?: string) {
     password: randomBytes(18).toString('base64url'),
     userObjectId: randomUUID(),
   };
-  await insertPartner(db, credentials);
+  await upsertPartner(db, credentials);
   const customer = await addSandboxCustomer(db, credentials);
   const { userObjectId: _u, ...shown } = credentials;
   return { ...shown, customers: [customer] };
