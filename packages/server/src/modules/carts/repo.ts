@@ -70,6 +70,20 @@ export interface FoundCart {
   catalogItems: CatalogItemRow[];
 }
 
+/** findCart's statement for each lock mode, with and without the catalog items: built once, not per call. */
+const findCartSql = (lock: LockMode, withCatalog: boolean) =>
+  `SELECT c.id, c.partner_tenant_id, c.customer_id, c.status, c.creation_timestamp, c.last_modified_timestamp,
+          c.expiration_timestamp, c.last_modified_user, c.partner_on_record_attestation_accepted, c.checkout_result,
+          c.partly_ordered, COALESCE((SELECT jsonb_agg(l.line ORDER BY l.position) FROM cart_line_items l WHERE l.cart_id = c.id), '[]'::jsonb) AS line_items,
+          to_jsonb(cu) AS customer
+          ${withCatalog ? `, (SELECT jsonb_agg(ci) FROM (${catalogItemsSql(CART_ITEM_IDS)}) ci) AS catalog_items` : ''}
+     FROM carts c JOIN customers cu ON cu.id = c.customer_id
+    WHERE c.id = $1 AND c.customer_id = $2 AND c.partner_tenant_id = $3
+    ${LOCKS[lock]}`;
+const FIND_CART_SQL = Object.fromEntries(
+  (Object.keys(LOCKS) as LockMode[]).map((lock) => [lock, { plain: findCartSql(lock, false), withCatalog: findCartSql(lock, true) }]),
+) as Record<LockMode, { plain: string; withCatalog: string }>;
+
 /**
  * The cart with its lines and its customer, scoped by partner and customer, in one statement; with
  * `withCatalog`, the catalog items its lines name too (checkout: one round trip fewer). With a lock
@@ -84,14 +98,7 @@ export async function findCart(
   { lock = 'none', withCatalog = false }: { lock?: LockMode; withCatalog?: boolean } = {},
 ): Promise<FoundCart | undefined> {
   const rows = await q.query<Row & { customer: CustomerRow; catalog_items: CatalogItemRow[] | null }>(
-    `SELECT c.id, c.partner_tenant_id, c.customer_id, c.status, c.creation_timestamp, c.last_modified_timestamp,
-            c.expiration_timestamp, c.last_modified_user, c.partner_on_record_attestation_accepted, c.checkout_result,
-            c.partly_ordered, COALESCE((SELECT jsonb_agg(l.line ORDER BY l.position) FROM cart_line_items l WHERE l.cart_id = c.id), '[]'::jsonb) AS line_items,
-            to_jsonb(cu) AS customer
-            ${withCatalog ? `, (SELECT jsonb_agg(ci) FROM (${catalogItemsSql(CART_ITEM_IDS)}) ci) AS catalog_items` : ''}
-       FROM carts c JOIN customers cu ON cu.id = c.customer_id
-      WHERE c.id = $1 AND c.customer_id = $2 AND c.partner_tenant_id = $3
-      ${LOCKS[lock]}`,
+    FIND_CART_SQL[lock][withCatalog ? 'withCatalog' : 'plain'],
     [cartId, customerId, tenantId],
   );
   const r = rows[0];

@@ -170,4 +170,5 @@ export const catalogItemsSql = (ids: string) =>
    SELECT o.id, NULL, NULL, NULL, o.data, o.is_available_for_purchase, o.unit_price
      FROM offers o WHERE o.id = ANY (${ids})`;
 
-export const findCatalogItems = (q: Queryable, ids: string[]) => q.query<CatalogItemRow>(catalogItemsSql('$1::text[]'), [ids]);
+const FIND_CATALOG_ITEMS_SQL = catalogItemsSql('$1::text[]');
+export const findCatalogItems = (q: Queryable, ids: string[]) => q.query<CatalogItemRow>(FIND_CATALOG_ITEMS_SQL, [ids]);

@@ -59,14 +59,13 @@ const COLUMNS: [keyof SubscriptionRecord, string, string][] = [
 
 const SELECT = COLUMNS.map(([field, column]) => `${column} AS "${field}"`).join(', ');
 
+const INSERT = `INSERT INTO subscriptions (${COLUMNS.map(([, c]) => c).join(', ')})
+     SELECT ${COLUMNS.map(([f]) => `"${f}"`).join(', ')}
+       FROM jsonb_to_recordset($1::jsonb) AS x(${COLUMNS.map(([f, , t]) => `"${f}" ${t}`).join(', ')})`;
+
 export async function insertSubscriptions(q: Writer, subs: SubscriptionRecord[]): Promise<void> {
   if (!subs.length) return;
-  await q.query(
-    `INSERT INTO subscriptions (${COLUMNS.map(([, c]) => c).join(', ')})
-     SELECT ${COLUMNS.map(([f]) => `"${f}"`).join(', ')}
-       FROM jsonb_to_recordset($1::jsonb) AS x(${COLUMNS.map(([f, , t]) => `"${f}" ${t}`).join(', ')})`,
-    [JSON.stringify(subs)],
-  );
+  await q.query(INSERT, [JSON.stringify(subs)]);
 }
 
 const normalize = (r: SubscriptionRecord): SubscriptionRecord => ({
