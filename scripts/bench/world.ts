@@ -139,7 +139,7 @@ export async function prepare(target: DatabaseOptions, env: Record<string, strin
 
 /**
  * Copies the template cart `count` times, round-robin over `customers` (each copy under the
- * customer's partner), with one INSERT per table per batch. Column-agnostic: a row is copied as
+ * customer's partner), with one INSERT per batch (the lines are in the cart row). Column-agnostic: a row is copied as
  * jsonb with its ids replaced, so the copy follows the schema as migrations change it.
  */
 export async function cloneCarts(db: Database, templateCartId: string, customers: Customer[], count: number, batch = 5000): Promise<Cart[]> {
@@ -148,25 +148,15 @@ export async function cloneCarts(db: Database, templateCartId: string, customers
     const chunk: Cart[] = [];
     for (let i = done; i < Math.min(count, done + batch); i++) chunk.push({ id: randomUUID(), customer: customers[i % customers.length] });
     const map = JSON.stringify(chunk.map((c) => ({ id: c.id, customer_id: c.customer.id, tenant_id: c.customer.tenantId })));
-    await db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO carts
-         SELECT r.* FROM carts t
-          CROSS JOIN jsonb_to_recordset($2::jsonb) AS m(id uuid, customer_id uuid, tenant_id uuid)
-          CROSS JOIN LATERAL jsonb_populate_record(NULL::carts,
-                to_jsonb(t) || jsonb_build_object('id', m.id, 'customer_id', m.customer_id, 'partner_tenant_id', m.tenant_id)) AS r
-          WHERE t.id = $1`,
-        [templateCartId, map],
-      );
-      await tx.query(
-        `INSERT INTO cart_line_items
-         SELECT r.* FROM cart_line_items l
-          CROSS JOIN jsonb_to_recordset($2::jsonb) AS m(id uuid)
-          CROSS JOIN LATERAL jsonb_populate_record(NULL::cart_line_items, to_jsonb(l) || jsonb_build_object('cart_id', m.id)) AS r
-          WHERE l.cart_id = $1`,
-        [templateCartId, map],
-      );
-    });
+    await db.query(
+      `INSERT INTO carts
+       SELECT r.* FROM carts t
+        CROSS JOIN jsonb_to_recordset($2::jsonb) AS m(id uuid, customer_id uuid, tenant_id uuid)
+        CROSS JOIN LATERAL jsonb_populate_record(NULL::carts,
+              to_jsonb(t) || jsonb_build_object('id', m.id, 'customer_id', m.customer_id, 'partner_tenant_id', m.tenant_id)) AS r
+        WHERE t.id = $1`,
+      [templateCartId, map],
+    );
     carts.push(...chunk);
   }
   return carts;

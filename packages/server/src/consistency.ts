@@ -23,9 +23,28 @@ const CHECKS: [string, string][] = [
     `SELECT c.id::text AS what FROM carts c
       WHERE c.status = 'Ordered' AND
         (SELECT coalesce(array_agg(DISTINCT l.line->>'orderGroup' ORDER BY l.line->>'orderGroup'), '{}')
-           FROM cart_line_items l WHERE l.cart_id = c.id AND l.line ? 'orderGroup')
+           FROM jsonb_array_elements(c.line_items) AS l(line) WHERE l.line ? 'orderGroup')
         IS DISTINCT FROM
         (SELECT coalesce(array_agg(o.order_group ORDER BY o.order_group), '{}') FROM orders o WHERE o.cart_id = c.id)`,
+  ],
+  [
+    // Each group's lines in cart order, each add-on after its base line: the order lines' numbering.
+    "an Ordered cart's lines differ from what its orders hold (item, quantity, term, in line order)",
+    `SELECT c.id::text AS what FROM carts c
+      WHERE c.status = 'Ordered' AND
+        (SELECT coalesce(jsonb_agg(jsonb_build_array(e.grp, e.item, e.quantity, e.term) ORDER BY e.grp, e.pos, e.sub), '[]')
+           FROM jsonb_array_elements(c.line_items) WITH ORDINALITY AS l(line, pos)
+          CROSS JOIN LATERAL (
+                SELECT l.line->>'orderGroup', l.pos, 0::bigint, l.line->>'catalogItemId', l.line->'quantity', l.line->>'termDuration'
+                UNION ALL
+                SELECT l.line->>'orderGroup', l.pos, a.n, a.addon->>'catalogItemId', a.addon->'quantity', a.addon->>'termDuration'
+                  FROM jsonb_array_elements(CASE jsonb_typeof(l.line->'addonItems') WHEN 'array' THEN l.line->'addonItems' ELSE '[]' END)
+                       WITH ORDINALITY AS a(addon, n)) AS e(grp, pos, sub, item, quantity, term)
+          WHERE l.line ? 'orderGroup')
+        IS DISTINCT FROM
+        (SELECT coalesce(jsonb_agg(jsonb_build_array(o.order_group, ol.offer_id, to_jsonb(ol.quantity), ol.term_duration)
+                                   ORDER BY o.order_group, ol.line_item_number), '[]')
+           FROM orders o JOIN order_line_items ol ON ol.order_id = o.id WHERE o.cart_id = c.id)`,
   ],
   [
     "an Ordered cart's stored result names other orders than it has",
@@ -44,7 +63,7 @@ const CHECKS: [string, string][] = [
     "an Active cart has orders for all of its groups (it should be Ordered)",
     `SELECT c.id::text AS what FROM carts c
       WHERE c.status = 'Active' AND EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = c.id) AND NOT EXISTS (
-        SELECT 1 FROM cart_line_items l WHERE l.cart_id = c.id AND l.line ? 'orderGroup'
+        SELECT 1 FROM jsonb_array_elements(c.line_items) AS l(line) WHERE l.line ? 'orderGroup'
            AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = c.id AND o.order_group = l.line->>'orderGroup'))`,
   ],
   [

@@ -19,7 +19,6 @@ const dataOf = async () =>
   JSON.stringify(
     await ctx.db.query(
       `SELECT (SELECT jsonb_agg(to_jsonb(c) - 'last_modified_timestamp' ORDER BY id) FROM carts c WHERE partner_tenant_id = $1) AS carts,
-              (SELECT jsonb_agg(l.line ORDER BY l.cart_id, l.position) FROM cart_line_items l JOIN carts c ON c.id = l.cart_id WHERE c.partner_tenant_id = $1) AS lines,
               (SELECT count(*) FROM orders WHERE partner_tenant_id = $1) AS orders,
               (SELECT count(*) FROM subscriptions WHERE partner_tenant_id = $1) AS subscriptions,
               (SELECT count(*) FROM customers WHERE partner_tenant_id = $1) AS customers`,

@@ -59,7 +59,6 @@ async function seedDemoLocked(db: Database, config: Config): Promise<void> {
     [DEMO.cartId],
   );
   if (cart && (cart.status === 'Ordered' || !cart.expired || cart.ordered_from)) return;
-  await db.query('DELETE FROM cart_line_items WHERE cart_id = $1', [DEMO.cartId]);
   await db.query('DELETE FROM carts WHERE id = $1', [DEMO.cartId]);
   await db.query('DELETE FROM subscriptions WHERE id = $1 AND order_id IS NULL', [DEMO.azureSubscriptionId]);
   await db.query('DELETE FROM customers WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM orders WHERE customer_id = $1)', [DEMO.customerId]);

@@ -56,12 +56,12 @@ export type LockMode = 'none' | 'wait' | 'nowait';
 const LOCKS: Record<LockMode, string> = { none: '', wait: 'FOR UPDATE OF c', nowait: 'FOR UPDATE OF c NOWAIT' };
 
 /** The catalog item ids a cart's lines (and their add-ons) name, as stored (canonical), for catalogItemsSql. */
-const CART_ITEM_IDS = `ARRAY(SELECT DISTINCT ids.id FROM cart_line_items l
+const CART_ITEM_IDS = `ARRAY(SELECT DISTINCT ids.id FROM jsonb_array_elements(c.line_items) AS l(line)
     CROSS JOIN LATERAL (SELECT l.line->>'catalogItemId'
                         UNION ALL
                         SELECT a->>'catalogItemId'
                           FROM jsonb_array_elements(CASE jsonb_typeof(l.line->'addonItems') WHEN 'array' THEN l.line->'addonItems' ELSE '[]' END) a) AS ids(id)
-   WHERE l.cart_id = c.id AND ids.id <> '')`;
+   WHERE ids.id <> '')`;
 
 export interface FoundCart {
   cart: CartRecord;
@@ -74,7 +74,7 @@ export interface FoundCart {
 const findCartSql = (lock: LockMode, withCatalog: boolean) =>
   `SELECT c.id, c.partner_tenant_id, c.customer_id, c.status, c.creation_timestamp, c.last_modified_timestamp,
           c.expiration_timestamp, c.last_modified_user, c.partner_on_record_attestation_accepted, c.checkout_result,
-          c.partly_ordered, COALESCE((SELECT jsonb_agg(l.line ORDER BY l.position) FROM cart_line_items l WHERE l.cart_id = c.id), '[]'::jsonb) AS line_items,
+          c.partly_ordered, c.line_items,
           to_jsonb(cu) AS customer
           ${withCatalog ? `, (SELECT jsonb_agg(ci) FROM (${catalogItemsSql(CART_ITEM_IDS)}) ci) AS catalog_items` : ''}
      FROM carts c JOIN customers cu ON cu.id = c.customer_id
@@ -88,7 +88,9 @@ const FIND_CART_SQL = Object.fromEntries(
  * The cart with its lines and its customer, scoped by partner and customer, in one statement; with
  * `withCatalog`, the catalog items its lines name too (checkout: one round trip fewer). With a lock
  * mode, the cart row stays locked until the caller's transaction ends; `nowait` fails at once (55P03)
- * when another transaction holds it, which checkout answers with 409·800064.
+ * when another transaction holds it, which checkout answers with 409·800064. The lines are a column
+ * of the cart row, so a locked read returns the lines of the version it locked, even when that
+ * version was committed after the statement's snapshot (007_cart_lines_in_cart_row.sql).
  */
 export async function findCart(
   q: Queryable,
@@ -108,8 +110,8 @@ export async function findCart(
 export async function insertCart(q: Queryable, cart: CartRecord): Promise<void> {
   await q.query(
     `INSERT INTO carts (id, partner_tenant_id, customer_id, status, creation_timestamp, last_modified_timestamp,
-                        expiration_timestamp, last_modified_user, partner_on_record_attestation_accepted, creation_request_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+                        expiration_timestamp, last_modified_user, partner_on_record_attestation_accepted, creation_request_id, line_items)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
     [
       cart.id,
       cart.partnerTenantId,
@@ -121,9 +123,9 @@ export async function insertCart(q: Queryable, cart: CartRecord): Promise<void> 
       cart.lastModifiedUser,
       cart.partnerOnRecordAttestationAccepted,
       cart.creationRequestId ?? null,
+      JSON.stringify(cart.lineItems),
     ],
   );
-  await insertLines(q, cart.id, cart.lineItems);
 }
 
 /** The id of the cart a partner created with this MS-RequestId, if any. */
@@ -135,23 +137,13 @@ export async function findCartIdByCreationRequest(q: Queryable, tenantId: string
   return rows[0];
 }
 
-async function insertLines(q: Queryable, cartId: string, lines: CartLineItem[]): Promise<void> {
-  await q.query(
-    `INSERT INTO cart_line_items (cart_id, position, line)
-     SELECT $1, ordinality - 1, value FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY`,
-    [cartId, JSON.stringify(lines)],
-  );
-}
-
 /** Replaces a cart's lines (PUT replaces, as Partner Center does). */
 export async function updateCart(q: Queryable, cart: CartRecord): Promise<void> {
   await q.query(
-    `UPDATE carts SET last_modified_timestamp = $2, last_modified_user = $3, partner_on_record_attestation_accepted = $4
+    `UPDATE carts SET last_modified_timestamp = $2, last_modified_user = $3, partner_on_record_attestation_accepted = $4, line_items = $5
       WHERE id = $1`,
-    [cart.id, cart.lastModifiedTimestamp, cart.lastModifiedUser, cart.partnerOnRecordAttestationAccepted],
+    [cart.id, cart.lastModifiedTimestamp, cart.lastModifiedUser, cart.partnerOnRecordAttestationAccepted, JSON.stringify(cart.lineItems)],
   );
-  await q.query('DELETE FROM cart_line_items WHERE cart_id = $1', [cart.id]);
-  await insertLines(q, cart.id, cart.lineItems);
 }
 
 /** Marks an Active cart as holding orders of some of its groups (a partial checkout). */
