@@ -46,7 +46,7 @@ function startServer(schema: string): Promise<Server> {
 
 async function json(res: Response) {
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, text, replayed: res.headers.get('idempotent-replayed') };
 }
 
 async function newPartner(base: string) {
@@ -134,6 +134,44 @@ describe('checkout across server processes on PostgreSQL', { skip }, () => {
     const report = await checkConsistency(db);
     assert.deepEqual(report.violations, []);
     console.log(`# 200 submits of 50 carts over 2 processes: ${won} × 201, ${conflicts} × 409; ${orders} orders`);
+  });
+
+  test('shared MS-RequestIds under contention: one execution each, byte-identical replays, a reused id is 400', async () => {
+    const partner = await newPartner(a.url);
+    const customers = [...partner.customers, ...(await addCustomers([a.url, b.url], partner.tenantId, 39))];
+    // Each cart: three submits sharing one id over both processes, two without an id (they make the
+    // shared id's owner meet a held cart, 409), then the shared id on the next cart (a reuse: 400).
+    const ids = customers.map(() => randomUUID());
+    const rounds = await Promise.all(
+      customers.map(async (c, i) => {
+        const rid = ids[i];
+        const shared = await Promise.all([
+          checkout(a.url, partner.token, c),
+          checkout(a.url, partner.token, c, rid),
+          checkout(b.url, partner.token, c, rid),
+          checkout(b.url, partner.token, c),
+          checkout(a.url, partner.token, c, rid),
+        ]).then((rs) => [rs[1], rs[2], rs[4]]);
+        // The shared id's retries until one of them is not retryable (as the SDKs retry).
+        for (let n = 0; n < 50 && shared.every((r) => r.status === 409); n++) shared.push(await checkout(n % 2 ? a.url : b.url, partner.token, c, rid));
+        const reuse = await checkout(i % 2 ? a.url : b.url, partner.token, customers[(i + 1) % customers.length], rid);
+        const replay = await checkout(i % 2 ? b.url : a.url, partner.token, c, rid);
+        return { c, shared, reuse, replay };
+      }),
+    );
+    let executions = 0;
+    for (const { c, shared, reuse, replay } of rounds) {
+      const ran = shared.filter((r) => r.status === 201 && r.replayed !== 'true');
+      executions += ran.length;
+      assert.ok(ran.length <= 1, `cart ${c.cartId}: the shared id ran ${ran.length} times`);
+      const kept = shared.filter((r) => r.status === 201);
+      assert.ok(kept.length >= 1, `cart ${c.cartId}: ${shared.map((r) => r.status)}`);
+      for (const r of [...kept, replay]) assert.equal(r.text, kept[0].text, `cart ${c.cartId}: replayed byte for byte (got ${r.status})`);
+      assert.equal(replay.replayed, 'true');
+      assert.equal(reuse.status, 400, `cart ${c.cartId}: the id on another cart: ${reuse.status} ${reuse.text}`);
+    }
+    assert.deepEqual((await checkConsistency(db)).violations, []);
+    console.log(`# 40 shared ids over 2 processes: ${executions} executions`);
   });
 
   test('a PUT racing a checkout cannot change what is ordered', async () => {
