@@ -1,10 +1,11 @@
 /** `npm run check:consistency`: scans the database (DATABASE_URL or the PGlite data dir) and exits 1 on any violation. */
 import { databaseOptions, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
+import { failStart } from './startup-errors.js';
 import { checkConsistency } from './consistency.js';
 
 const config = loadConfig();
-const db = await openDatabase(databaseOptions(config));
+const db = await openDatabase(databaseOptions(config)).catch(failStart);
 const report = await checkConsistency(db);
 await db.close();
 process.stdout.write(

@@ -1,13 +1,14 @@
 /** Starts the service: open the database, migrate, seed, listen; stop cleanly on SIGTERM/SIGINT. */
 import { databaseOptions, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
+import { failStart } from './startup-errors.js';
 import { migrate } from './db/migrate.js';
 import { seedCatalog, seedDemo, DEMO } from './seed/index.js';
 import { buildApp } from './app.js';
 import { ProvisioningWorker } from './modules/provisioning/worker.js';
 
 const config = loadConfig();
-const db = await openDatabase(databaseOptions(config));
+const db = await openDatabase(databaseOptions(config)).catch(failStart);
 await migrate(db);
 await seedCatalog(db);
 if (config.seedDemo) await seedDemo(db, config);
@@ -23,6 +24,25 @@ const app = await buildApp({
 const address = await app.listen({ port: config.port, host: config.host });
 const worker = config.inProcessWorker ? new ProvisioningWorker(db, { policy: config.provisioning, log: app.log }) : undefined;
 worker?.start();
+
+// Handlers first: a supervisor (or a test) may signal as soon as it reads the line below.
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  app.log.info({ signal }, 'shutting down');
+  try {
+    await app.close(); // stops accepting, waits for in-flight requests
+    await worker?.stop(); // stops claiming, finishes its job, gives back the rest
+    await db.close();
+    process.exit(0);
+  } catch (err) {
+    app.log.error({ err }, 'shutdown failed');
+    process.exit(1);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
 
 const lines = [
   `partner-commerce listening on ${address}`,
@@ -42,20 +62,3 @@ if (config.authMode === 'sandbox') {
 lines.push(worker ? `provisioning worker: in process (${worker.id})` : 'provisioning worker: off (PC_WORKER=false; run `npm run worker`)');
 process.stdout.write(lines.join('\n') + '\n');
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  app.log.info({ signal }, 'shutting down');
-  try {
-    await app.close(); // stops accepting, waits for in-flight requests
-    await worker?.stop(); // stops claiming, finishes its job, gives back the rest
-    await db.close();
-    process.exit(0);
-  } catch (err) {
-    app.log.error({ err }, 'shutdown failed');
-    process.exit(1);
-  }
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -2,12 +2,13 @@
 import pino from 'pino';
 import { databaseOptions, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
+import { failStart } from './startup-errors.js';
 import { migrate } from './db/migrate.js';
 import { ProvisioningWorker } from './modules/provisioning/worker.js';
 
 const config = loadConfig();
 const log = pino({ level: config.logLevel });
-const db = await openDatabase(databaseOptions(config));
+const db = await openDatabase(databaseOptions(config)).catch(failStart);
 await migrate(db);
 const worker = new ProvisioningWorker(db, { policy: config.provisioning, log });
 worker.start();

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock.js';
 
 export type Row = Record<string, unknown>;
 
@@ -70,19 +71,28 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
-  // Loaded only when used: the module alone costs a PostgreSQL-backed process ~40 MB of RSS.
-  const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = new PGlite(dataDir);
-  await pglite.waitReady;
-  const pool = await pglitePool(pglite);
-  return poolDatabase(pool, {
-    kind: 'pglite',
-    location: dataDir.startsWith('memory://') ? 'PGlite in memory' : `PGlite at ${dataDir}`,
-    async close() {
-      await pool.end();
-      await pglite.close();
-    },
-  });
+  const inMemory = dataDir.startsWith('memory://');
+  // One process per directory: a second one would silently overwrite the first's data (data-dir-lock.ts).
+  const lock = inMemory ? undefined : await lockDataDir(dataDir);
+  try {
+    // Loaded only when used: the module alone costs a PostgreSQL-backed process ~40 MB of RSS.
+    const { PGlite } = await import('@electric-sql/pglite');
+    const pglite = new PGlite(dataDir);
+    await pglite.waitReady;
+    const pool = await pglitePool(pglite);
+    return poolDatabase(pool, {
+      kind: 'pglite',
+      location: inMemory ? 'PGlite in memory' : `PGlite at ${dataDir}`,
+      async close() {
+        await pool.end();
+        await pglite.close();
+        await lock?.release();
+      },
+    });
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
 }
 
 /**
