@@ -1,12 +1,12 @@
 /** `npm run check:consistency`: scans the database (DATABASE_URL or the PGlite data dir) and exits 1 on any violation. */
-import { databaseOptions, loadConfig } from './config.js';
+import { databaseOptions } from './config.js';
 import { openDatabase } from './db/database.js';
-import { failStart } from './startup-errors.js';
+import { failStart, loadConfigOrFail } from './startup-errors.js';
 import { checkConsistency } from './consistency.js';
 
-const config = loadConfig();
+const config = loadConfigOrFail();
 const db = await openDatabase(databaseOptions(config)).catch(failStart);
-const report = await checkConsistency(db);
+const report = await checkConsistency(db).catch(failStart);
 await db.close();
 process.stdout.write(
   `${report.carts} carts (${report.orderedCarts} ordered), ${report.orders} orders: ` +

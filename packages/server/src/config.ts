@@ -34,6 +34,9 @@ export interface Config {
 
 export const DEFAULT_AUDIENCES = ['https://api.partnercenter.microsoft.com', 'https://graph.windows.net'];
 
+/** A setting with a value the service cannot use: start-up prints its message alone (startup-errors.ts). */
+export class ConfigError extends Error {}
+
 /** The demo partner's fixed, documented sandbox credentials (README). */
 export const SANDBOX_DEFAULTS = {
   clientId: 'f1ce5d2b-6b1a-4c3e-9e8a-5a1d7c0e2b41',
@@ -44,21 +47,21 @@ export const SANDBOX_DEFAULTS = {
 
 function positive(name: string, value: string | number): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not ${value}`);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, not ${value}`);
   return n;
 }
 
 function positiveInteger(name: string, value: string | number): number {
   const n = positive(name, value);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be a whole number, not ${value}`);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be a whole number, not ${value}`);
   return n;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const authMode = (env.PC_AUTH_MODE ?? 'sandbox') as AuthMode;
-  if (authMode !== 'sandbox' && authMode !== 'jwks') throw new Error(`PC_AUTH_MODE must be sandbox or jwks, not ${authMode}`);
+  if (authMode !== 'sandbox' && authMode !== 'jwks') throw new ConfigError(`PC_AUTH_MODE must be sandbox or jwks, not ${authMode}`);
   const port = Number(env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, not ${env.PORT}`);
   return {
     port,
     host: env.HOST ?? '127.0.0.1',

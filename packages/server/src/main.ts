@@ -1,17 +1,17 @@
 /** Starts the service: open the database, migrate, seed, listen; stop cleanly on SIGTERM/SIGINT. */
-import { databaseOptions, loadConfig } from './config.js';
+import { databaseOptions } from './config.js';
 import { openDatabase } from './db/database.js';
-import { failStart } from './startup-errors.js';
+import { failStart, loadConfigOrFail } from './startup-errors.js';
 import { migrate } from './db/migrate.js';
 import { seedCatalog, seedDemo, DEMO } from './seed/index.js';
 import { buildApp } from './app.js';
 import { ProvisioningWorker } from './modules/provisioning/worker.js';
 
-const config = loadConfig();
+const config = loadConfigOrFail();
 const db = await openDatabase(databaseOptions(config)).catch(failStart);
-await migrate(db);
-await seedCatalog(db);
-if (config.seedDemo) await seedDemo(db, config);
+await migrate(db).catch(failStart);
+await seedCatalog(db).catch(failStart);
+if (config.seedDemo) await seedDemo(db, config).catch(failStart);
 
 const app = await buildApp({
   config,
@@ -21,7 +21,7 @@ const app = await buildApp({
     redact: ['req.headers.authorization', 'req.headers.cookie', 'client_secret', 'password', 'access_token'],
   },
 });
-const address = await app.listen({ port: config.port, host: config.host });
+const address = await app.listen({ port: config.port, host: config.host }).catch(failStart);
 const worker = config.inProcessWorker ? new ProvisioningWorker(db, { policy: config.provisioning, log: app.log }) : undefined;
 worker?.start();
 

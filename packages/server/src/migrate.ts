@@ -1,11 +1,11 @@
 /** `npm run migrate`: applies pending migrations to DATABASE_URL (or the PGlite data dir) and exits. */
-import { databaseOptions, loadConfig } from './config.js';
+import { databaseOptions } from './config.js';
 import { openDatabase } from './db/database.js';
-import { failStart } from './startup-errors.js';
+import { failStart, loadConfigOrFail } from './startup-errors.js';
 import { migrate } from './db/migrate.js';
 
-const config = loadConfig();
+const config = loadConfigOrFail();
 const db = await openDatabase(databaseOptions(config)).catch(failStart);
-const applied = await migrate(db);
+const applied = await migrate(db).catch(failStart);
 process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'migrations: up to date\n');
 await db.close();

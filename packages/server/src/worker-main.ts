@@ -1,15 +1,15 @@
 /** `npm run worker`: the provisioning worker as a process of its own (any number, on one PostgreSQL). */
 import pino from 'pino';
-import { databaseOptions, loadConfig } from './config.js';
+import { databaseOptions } from './config.js';
 import { openDatabase } from './db/database.js';
-import { failStart } from './startup-errors.js';
+import { failStart, loadConfigOrFail } from './startup-errors.js';
 import { migrate } from './db/migrate.js';
 import { ProvisioningWorker } from './modules/provisioning/worker.js';
 
-const config = loadConfig();
+const config = loadConfigOrFail();
 const log = pino({ level: config.logLevel });
 const db = await openDatabase(databaseOptions(config)).catch(failStart);
-await migrate(db);
+await migrate(db).catch(failStart);
 const worker = new ProvisioningWorker(db, { policy: config.provisioning, log });
 worker.start();
 process.stdout.write(`provisioning worker ${worker.id} on ${db.location}\n`);

@@ -39,6 +39,16 @@ export class DataDirLockedError extends Error {
   }
 }
 
+/** The directory (or its lock beside it) cannot be created or written. */
+export class DataDirUnusableError extends Error {
+  constructor(dataDir: string, cause: NodeJS.ErrnoException) {
+    super(
+      `cannot use the data directory ${dataDir} (${cause.code ?? cause.message}${cause.path ? ` on ${cause.path}` : ''}): ` +
+        'set PC_DATA_DIR to a writable directory, or memory:// to keep nothing.',
+    );
+  }
+}
+
 export interface DataDirLock {
   readonly path: string;
   release(): Promise<void>;
@@ -128,10 +138,14 @@ async function takeLock(dir: string, path: string, temp: string): Promise<void> 
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const dir = resolve(dataDir);
   const path = `${dir}.lock`;
-  await mkdir(dirname(dir), { recursive: true });
   const me: Holder = { pid: process.pid, startTime: processStartTime(process.pid), host: hostname(), since: new Date().toISOString() };
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  await writeFile(temp, JSON.stringify(me) + '\n');
+  try {
+    await mkdir(dirname(dir), { recursive: true });
+    await writeFile(temp, JSON.stringify(me) + '\n');
+  } catch (err) {
+    throw new DataDirUnusableError(dir, err as NodeJS.ErrnoException);
+  }
   try {
     await takeLock(dir, path, temp);
   } finally {
