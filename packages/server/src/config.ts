@@ -19,6 +19,8 @@ export interface Config {
   jwtIssuer?: string;
   jwksUrl?: string;
   sandbox: { clientId: string; clientSecret: string; username: string; password: string };
+  /** Bearer token the sandbox control API requires when set; unset, it answers loopback clients only. */
+  sandboxAdminToken?: string;
   /** Seed the demo partner, customer and cart (sandbox mode). */
   seedDemo: boolean;
   logLevel: string;
@@ -76,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       username: env.PC_SANDBOX_USERNAME ?? SANDBOX_DEFAULTS.username,
       password: env.PC_SANDBOX_PASSWORD ?? SANDBOX_DEFAULTS.password,
     },
+    sandboxAdminToken: env.PC_SANDBOX_ADMIN_TOKEN || undefined,
     seedDemo: authMode === 'sandbox' && env.PC_SEED_DEMO !== 'false',
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimit: Number(env.PC_BODY_LIMIT ?? 1024 * 1024),

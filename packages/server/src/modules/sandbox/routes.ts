@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TokenService } from '../../auth/tokens.js';
 import * as service from './service.js';
 import * as provisioning from '../provisioning/repo.js';
+import { controlAccess } from './access.js';
 
 const SandboxCustomer = Type.Object({
   id: Type.String(),
@@ -27,7 +28,12 @@ const TokenRequest = Type.Object({
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
 });
 
-const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService }> = async (app, { tokens }) => {
+const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToken?: string }> = async (app, { tokens, adminToken }) => {
+  // The control routes (/sandbox/...) are guarded; the token endpoint and the JWKS are open, as an issuer's are.
+  const guard = controlAccess(tokens, adminToken);
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.url?.startsWith('/sandbox/')) await guard(req);
+  });
   const tokenHandler = async (req: { body: { grant_type: string; client_id?: string; client_secret?: string; username?: string; password?: string } }, reply: import('fastify').FastifyReply) => {
     const b = req.body;
     let principal;
