@@ -75,7 +75,7 @@ export async function buildApp({ config, db, logger = false }: AppOptions): Prom
     }
   });
 
-  if (config.authMode === 'sandbox') await app.register(sandboxRoutes, { tokens });
+  if (config.authMode === 'sandbox') await app.register(sandboxRoutes, { tokens, adminToken: config.sandboxAdminToken });
 
   await app.register(
     async (v1) => {

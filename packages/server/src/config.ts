@@ -1,5 +1,6 @@
 import { DEFAULT_POOL_SIZE, type DatabaseOptions } from './db/database.js';
 import type { ProvisioningPolicy } from './modules/provisioning/service.js';
+import type { SigninLimits } from './modules/sandbox/signin-throttle.js';
 
 /** Configuration from the environment (DESIGN.md "Configuration"). Read once, at start-up. */
 export type AuthMode = 'sandbox' | 'jwks';
@@ -19,6 +20,10 @@ export interface Config {
   jwtIssuer?: string;
   jwksUrl?: string;
   sandbox: { clientId: string; clientSecret: string; username: string; password: string };
+  /** Failed sign-ins at the sandbox token endpoint allowed per client id (or user name) and per address in each window. */
+  signinLimits: SigninLimits;
+  /** Bearer token the sandbox control API requires when set; unset, it answers loopback clients only. */
+  sandboxAdminToken?: string;
   /** Seed the demo partner, customer and cart (sandbox mode). */
   seedDemo: boolean;
   logLevel: string;
@@ -57,6 +62,12 @@ function positiveInteger(name: string, value: string | number): number {
   return n;
 }
 
+function wholeNumber(name: string, value: string | number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, 0 or more, not ${value}`);
+  return n;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const authMode = (env.PC_AUTH_MODE ?? 'sandbox') as AuthMode;
   if (authMode !== 'sandbox' && authMode !== 'jwks') throw new ConfigError(`PC_AUTH_MODE must be sandbox or jwks, not ${authMode}`);
@@ -79,6 +90,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       username: env.PC_SANDBOX_USERNAME ?? SANDBOX_DEFAULTS.username,
       password: env.PC_SANDBOX_PASSWORD ?? SANDBOX_DEFAULTS.password,
     },
+    signinLimits: {
+      perAccount: wholeNumber('PC_SIGNIN_MAX_FAILURES_PER_CLIENT', env.PC_SIGNIN_MAX_FAILURES_PER_CLIENT ?? 10),
+      perAddress: wholeNumber('PC_SIGNIN_MAX_FAILURES_PER_ADDRESS', env.PC_SIGNIN_MAX_FAILURES_PER_ADDRESS ?? 30),
+      windowSeconds: positiveInteger('PC_SIGNIN_WINDOW_SECONDS', env.PC_SIGNIN_WINDOW_SECONDS ?? 60),
+    },
+    sandboxAdminToken: env.PC_SANDBOX_ADMIN_TOKEN || undefined,
     seedDemo: authMode === 'sandbox' && env.PC_SEED_DEMO !== 'false',
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimit: Number(env.PC_BODY_LIMIT ?? 1024 * 1024),

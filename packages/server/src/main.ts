@@ -55,6 +55,9 @@ if (config.authMode === 'sandbox') {
     `  app-only:  POST ${address}/oauth2/token  grant_type=client_credentials client_id=${config.sandbox.clientId} client_secret=${config.sandbox.clientSecret}`,
     `  app+user:  POST ${address}/oauth2/token  grant_type=password username=${config.sandbox.username} password=${config.sandbox.password}`,
     `  demo customer ${DEMO.customerId}, active cart ${DEMO.cartId}`,
+    config.sandboxAdminToken
+      ? 'sandbox control API (/sandbox): bearer PC_SANDBOX_ADMIN_TOKEN, or a partner token on its own tenant'
+      : 'sandbox control API (/sandbox): loopback clients only (set PC_SANDBOX_ADMIN_TOKEN to open it to token holders)',
   );
 } else {
   lines.push(`auth: tokens of ${config.jwtIssuer} verified with ${config.jwksUrl}`);

@@ -63,9 +63,13 @@ export async function token(app: FastifyInstance, form: Record<string, string>):
   return res.json().access_token;
 }
 
-/** A fresh sandbox partner with one customer (and its active demo-shaped cart) and both kinds of token. */
-export async function newPartner(app: FastifyInstance): Promise<Partner> {
-  const res = await app.inject({ method: 'POST', url: '/sandbox/partners', payload: {} });
+/**
+ * A fresh sandbox partner with one customer (and its active demo-shaped cart) and both kinds of token;
+ * `adminToken` when the app has PC_SANDBOX_ADMIN_TOKEN (without it, app.inject's loopback address suffices).
+ */
+export async function newPartner(app: FastifyInstance, adminToken?: string): Promise<Partner> {
+  const headers = adminToken ? { authorization: `Bearer ${adminToken}` } : {};
+  const res = await app.inject({ method: 'POST', url: '/sandbox/partners', payload: {}, headers });
   if (res.statusCode !== 201) throw new Error(`sandbox partner: ${res.statusCode} ${res.body}`);
   const p = res.json();
   return {

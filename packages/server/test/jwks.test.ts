@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWTPayload } from 'jose';
+import { SignJWT, decodeJwt, exportJWK, generateKeyPair, type CryptoKey, type JWTPayload } from 'jose';
 import { call, startApp, type TestContext } from './helpers.js';
 
 const ISSUER = 'https://sts.windows.net/11111111-2222-4333-8444-555555555555/';
@@ -37,14 +37,16 @@ after(async () => {
 });
 
 const tenant = randomUUID();
-const sign = (claims: JWTPayload, opts: { key?: CryptoKey; iss?: string; aud?: string; exp?: string | number } = {}) =>
-  new SignJWT({ tid: tenant, appid: randomUUID(), ...claims })
+/** A token of the external issuer; `exp: null` leaves `exp` out. */
+const sign = (claims: JWTPayload, opts: { key?: CryptoKey; iss?: string; aud?: string; exp?: string | number | null; iat?: number } = {}) => {
+  const jwt = new SignJWT({ tid: tenant, appid: randomUUID(), ...claims })
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
     .setIssuer(opts.iss ?? ISSUER)
     .setAudience(opts.aud ?? 'https://graph.windows.net')
-    .setIssuedAt()
-    .setExpirationTime(opts.exp ?? '1h')
-    .sign(opts.key ?? signingKey);
+    .setIssuedAt(opts.iat);
+  if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? '1h');
+  return jwt.sign(opts.key ?? signingKey);
+};
 
 test("an app-only token for the Azure AD Graph audience is accepted, scoped to its tenant", async () => {
   const res = await call(ctx.app, 'GET', '/v1/customers', { token: await sign({}) });
@@ -63,17 +65,24 @@ test('app+user tokens (scp) reach app+user-only routes; app-only tokens do not',
   assert.equal(app.statusCode, 403);
 });
 
-test('wrong issuer, audience, signature, expiry or missing tenant: 401', async () => {
+test('wrong issuer, audience, signature, expiry, issue time or tenant: 401', async () => {
+  const now = Math.floor(Date.now() / 1000);
   const bad = [
+    await sign({}, { exp: null }),
+    await sign({}, { iat: now + 86_400, exp: now + 90_000 }),
+    await sign({}, { exp: now + 30 * 86_400 }),
+    await sign({ nbf: now + 3600 }),
+    await sign({ tid: 'contoso.onmicrosoft.com' }),
+    await sign({ tid: 12 }),
     await sign({}, { iss: 'https://evil.example/' }),
     await sign({}, { aud: 'https://management.azure.com' }),
     await sign({}, { key: otherKey }),
-    await sign({}, { exp: Math.floor(Date.now() / 1000) - 60 }),
+    await sign({}, { iat: now - 3600, exp: now - 600 }),
     await sign({ tid: undefined }),
   ];
   for (const token of bad) {
     const res = await call(ctx.app, 'GET', '/v1/customers', { token });
-    assert.equal(res.statusCode, 401, res.body);
+    assert.equal(res.statusCode, 401, `${JSON.stringify(decodeJwt(token))}: ${res.body}`);
     assert.equal(res.json().code, 400);
   }
 });

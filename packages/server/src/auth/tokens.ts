@@ -15,6 +15,7 @@ import {
   type JWK,
   type JWTPayload,
   type JWTVerifyGetKey,
+  type JWTVerifyOptions,
 } from 'jose';
 import type { Queryable } from '../db/database.js';
 import type { Config } from '../config.js';
@@ -32,6 +33,16 @@ export interface Principal {
 
 export const SANDBOX_ISSUER = 'urn:partner-commerce:sandbox';
 const TOKEN_LIFETIME_S = 3600;
+/**
+ * How far the issuer's clock may be from ours, in seconds: `exp` may be this far past, `iat` and
+ * `nbf` this far ahead. Five minutes, Microsoft.IdentityModel's default for Entra ID tokens.
+ */
+export const CLOCK_SKEW_S = 300;
+/** The longest lifetime (`exp` - `iat`) a token may have: Entra ID's configurable maximum, one day. */
+export const MAX_TOKEN_LIFETIME_S = 86_400;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Longest app id, user object id or UPN taken from a token (they reach audit records and carts). */
+const MAX_CLAIM_LENGTH = 256;
 
 export async function hashSecret(secret: string): Promise<string> {
   const salt = randomBytes(16);
@@ -73,18 +84,41 @@ async function sandboxKey(db: Queryable) {
   return rows[0];
 }
 
+/** A string claim of at most MAX_CLAIM_LENGTH characters, or undefined; any other type makes the token invalid. */
+function stringClaim(payload: JWTPayload, name: string): string | undefined {
+  const v = payload[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_CLAIM_LENGTH) throw new Error(`token claim ${name} is not valid`);
+  return v;
+}
+
+/** The caller a verified token names; throws when its claims do not make one (the auth plugin answers 401). */
 function principalFrom(payload: JWTPayload): Principal {
   const tid = payload.tid;
-  const appId = (payload.appid ?? payload.azp) as string | undefined;
-  if (typeof tid !== 'string' || !appId) throw new Error('token lacks tid or appid');
-  const isUser = typeof payload.scp === 'string';
+  // Every query is scoped by the tenant id, a uuid column: anything but a GUID must stop here.
+  if (typeof tid !== 'string' || !GUID.test(tid)) throw new Error('token tid is not a GUID');
+  const appId = stringClaim(payload, 'appid') ?? stringClaim(payload, 'azp');
+  if (!appId) throw new Error('token lacks appid');
+  const isUser = stringClaim(payload, 'scp') !== undefined;
   return {
     tenantId: tid.toLowerCase(),
     appId,
     kind: isUser ? 'app+user' : 'app',
-    userId: isUser ? (payload.oid as string | undefined) : undefined,
-    upn: isUser ? (payload.upn as string | undefined) : undefined,
+    userId: isUser ? stringClaim(payload, 'oid') : undefined,
+    upn: isUser ? stringClaim(payload, 'upn') : undefined,
   };
+}
+
+/**
+ * The time checks both auth modes apply, beyond the signature, issuer and audience: `exp` and `iat`
+ * are required (a token without `exp` would never expire), `nbf`, `iat` and `exp` hold within
+ * CLOCK_SKEW_S, and no token lives longer than MAX_TOKEN_LIFETIME_S.
+ */
+const TIME_CHECKS: JWTVerifyOptions = { requiredClaims: ['exp', 'iat'], clockTolerance: CLOCK_SKEW_S, maxTokenAge: MAX_TOKEN_LIFETIME_S };
+
+function checkLifetime(payload: JWTPayload): JWTPayload {
+  if (payload.exp! - payload.iat! > MAX_TOKEN_LIFETIME_S) throw new Error('token lifetime is longer than allowed');
+  return payload;
 }
 
 /** Tokens remembered once verified; a client sends the same one for its whole lifetime. */
@@ -93,7 +127,7 @@ const REMEMBERED_TOKENS = 2_000;
 /**
  * Verifies each distinct token once: an RS256 signature check costs more CPU than the rest of a GET,
  * and clients send the same bearer token on every call. A remembered token is accepted only until
- * its own `exp` (a token without one is verified every time); the oldest entries make room.
+ * its own `exp` (every verified token has one, at most a day after its `iat`); the oldest entries make room.
  */
 function remembered(verify: (token: string) => Promise<JWTPayload>): (token: string) => Promise<Principal> {
   const known = new Map<string, { principal: Principal; exp: number }>();
@@ -101,12 +135,10 @@ function remembered(verify: (token: string) => Promise<JWTPayload>): (token: str
     const hit = known.get(token);
     if (hit && hit.exp > Date.now() / 1000) return { ...hit.principal };
     if (hit) known.delete(token);
-    const payload = await verify(token);
+    const payload = checkLifetime(await verify(token));
     const principal = principalFrom(payload);
-    if (typeof payload.exp === 'number') {
-      if (known.size >= REMEMBERED_TOKENS) known.delete(known.keys().next().value!);
-      known.set(token, { principal, exp: payload.exp });
-    }
+    if (known.size >= REMEMBERED_TOKENS) known.delete(known.keys().next().value!);
+    known.set(token, { principal, exp: payload.exp! });
     return { ...principal };
   };
 }
@@ -116,14 +148,14 @@ export async function createTokenService(config: Config, db: Queryable): Promise
     if (!config.jwksUrl || !config.jwtIssuer) throw new Error('PC_AUTH_MODE=jwks needs PC_JWKS_URL and PC_JWT_ISSUER');
     const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(config.jwksUrl), { cacheMaxAge: 10 * 60_000 });
     return {
-      verify: remembered(async (token) => (await jwtVerify(token, keys, { issuer: config.jwtIssuer, audience: config.audiences })).payload),
+      verify: remembered(async (token) => (await jwtVerify(token, keys, { ...TIME_CHECKS, issuer: config.jwtIssuer, audience: config.audiences })).payload),
     };
   }
   const key = await sandboxKey(db);
   const privateKey = await importJWK(key.private_jwk, 'RS256');
   const publicSet = createLocalJWKSet({ keys: [key.public_jwk] });
   return {
-    verify: remembered(async (token) => (await jwtVerify(token, publicSet, { issuer: SANDBOX_ISSUER, audience: config.audiences })).payload),
+    verify: remembered(async (token) => (await jwtVerify(token, publicSet, { ...TIME_CHECKS, algorithms: ['RS256'], issuer: SANDBOX_ISSUER, audience: config.audiences })).payload),
     async issue(p) {
       const claims: JWTPayload = { tid: p.tenantId, appid: p.appId, idtyp: p.kind === 'app' ? 'app' : 'user' };
       if (p.kind === 'app+user') Object.assign(claims, { scp: 'user_impersonation', oid: p.userId, upn: p.upn });

@@ -23,7 +23,12 @@ export default fp(async function openapi(app: FastifyInstance) {
         { name: 'orders' },
         { name: 'subscriptions' },
         { name: 'audit' },
-        { name: 'sandbox', description: 'Sandbox mode only; not part of Partner Center.' },
+        {
+          name: 'sandbox',
+          description:
+            'Sandbox mode only; not part of Partner Center. The control routes (/sandbox/...) answer loopback clients, or only the ' +
+            "bearer token PC_SANDBOX_ADMIN_TOKEN when it is set; a partner's own token opens its own /sandbox/partners/{tenantId}/... routes.",
+        },
         { name: 'operations' },
       ],
     },

@@ -12,7 +12,7 @@
  * request (docs/performance.md).
  */
 import fp from 'fastify-plugin';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Queryable } from '../db/database.js';
 
 const WINDOW_MS = 60_000;
@@ -104,6 +104,12 @@ export class ThrottleCounter {
   }
 }
 
+/** Partner Center's 429: `Retry-After` and its own body (not the error body), which the .NET SDK reads together. */
+export function sendThrottled(reply: FastifyReply, retryAfterSeconds: number) {
+  reply.header('Retry-After', String(retryAfterSeconds));
+  return reply.status(429).send({ statusCode: 429, message: `Rate limit is exceeded. Try again in ${retryAfterSeconds} seconds.` });
+}
+
 export default fp(async function throttling(app: FastifyInstance, opts: { limitPerMinute: number; syncMs: number }) {
   if (opts.limitPerMinute <= 0) return;
   const counter = new ThrottleCounter(app.db, opts.limitPerMinute);
@@ -113,10 +119,7 @@ export default fp(async function throttling(app: FastifyInstance, opts: { limitP
   app.addHook('preHandler', async (req, reply) => {
     if (!req.principal) return;
     const over = counter.count(req.principal.tenantId);
-    if (!over) return;
-    const seconds = over.retryAfterSeconds;
-    reply.header('Retry-After', String(seconds));
-    return reply.status(429).send({ statusCode: 429, message: `Rate limit is exceeded. Try again in ${seconds} seconds.` });
+    if (over) return sendThrottled(reply, over.retryAfterSeconds);
   });
 
   // Old windows are of no use once their minute is over.

@@ -2,11 +2,15 @@
  * Sandbox-only routes (not part of Partner Center's API): the token endpoint of the sandbox issuer,
  * its JWKS, and the control API that creates isolated partner tenants for integration tests.
  */
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TokenService } from '../../auth/tokens.js';
 import * as service from './service.js';
 import * as provisioning from '../provisioning/repo.js';
+import { controlAccess } from './access.js';
+import { SigninThrottle } from './signin-throttle.js';
+import { sendThrottled } from '../../plugins/throttling.js';
 
 const SandboxCustomer = Type.Object({
   id: Type.String(),
@@ -27,18 +31,31 @@ const TokenRequest = Type.Object({
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
 });
 
-const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService }> = async (app, { tokens }) => {
-  const tokenHandler = async (req: { body: { grant_type: string; client_id?: string; client_secret?: string; username?: string; password?: string } }, reply: import('fastify').FastifyReply) => {
+const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToken?: string }> = async (app, { tokens, adminToken }) => {
+  // The control routes (/sandbox/...) are guarded; the token endpoint and the JWKS are open, as an issuer's are.
+  const guard = controlAccess(tokens, adminToken);
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.url?.startsWith('/sandbox/')) await guard(req);
+  });
+  const signins = new SigninThrottle(app.db, app.config.signinLimits);
+  const purge = setInterval(() => signins.purge().catch(() => {}), 60_000).unref();
+  app.addHook('onClose', async () => clearInterval(purge));
+
+  const tokenHandler = async (req: FastifyRequest<{ Body: Static<typeof TokenRequest> }>, reply: FastifyReply) => {
     const b = req.body;
-    let principal;
-    if (b.grant_type === 'client_credentials') {
-      principal = b.client_id && b.client_secret ? await service.signInApp(app.db, b.client_id, b.client_secret) : undefined;
-    } else if (b.grant_type === 'password') {
-      principal = b.username && b.password ? await service.signInUser(app.db, b.username, b.password) : undefined;
-    } else {
+    if (b.grant_type !== 'client_credentials' && b.grant_type !== 'password') {
       return reply.status(400).send({ error: 'unsupported_grant_type', error_description: `grant_type ${b.grant_type} is not supported.` });
     }
+    // The account guessed at: the app for client credentials, the user for the password grant.
+    const account = b.grant_type === 'client_credentials' ? `client:${b.client_id ?? ''}` : `user:${(b.username ?? '').toLowerCase()}`;
+    const blocked = await signins.blocked(account, req.ip);
+    if (blocked) return sendThrottled(reply, blocked.retryAfterSeconds);
+    const principal =
+      b.grant_type === 'client_credentials'
+        ? b.client_id && b.client_secret ? await service.signInApp(app.db, b.client_id, b.client_secret) : undefined
+        : b.username && b.password ? await service.signInUser(app.db, b.username, b.password) : undefined;
     if (!principal) {
+      await signins.failed(account, req.ip);
       return reply.status(401).send({ error: 'invalid_client', error_description: 'The credentials are not valid.' });
     }
     const { token, expiresIn } = await tokens.issue!(principal);
