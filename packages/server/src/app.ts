@@ -10,6 +10,7 @@ import { migrationsApplied } from './db/migrate.js';
 import type { Config } from './config.js';
 import { createTokenService, type TokenService } from './auth/tokens.js';
 import jsonBody from './plugins/json-body.js';
+import storableInput from './plugins/storable-input.js';
 import headers, { correlationIdOf, requestIdOf } from './plugins/headers.js';
 import errors, { clientErrorHandler, frameworkError } from './plugins/errors.js';
 import auth from './plugins/auth.js';
@@ -59,6 +60,7 @@ export async function buildApp({ config, db, logger = false }: AppOptions): Prom
 
   await app.register(formbody);
   await app.register(jsonBody);
+  await app.register(storableInput);
   await app.register(headers);
   await app.register(errors);
   await app.register(auth, { tokens });

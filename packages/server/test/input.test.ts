@@ -1,0 +1,118 @@
+/**
+ * Input no database can store, and input no rule should let through (issue 13): every such request is
+ * a 4xx decided before SQL, never a 5xx (the Java SDK resends a 5xx forever) and never a cart that
+ * can only fail at checkout.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { call, newPartner, startApp, type Partner, type TestContext } from './helpers.js';
+
+let ctx: TestContext;
+let p: Partner;
+before(async () => {
+  ctx = await startApp({ PC_THROTTLE_LIMIT: '0' });
+  p = await newPartner(ctx.app);
+});
+after(() => ctx.close());
+
+/** A valid new-commerce licence line (Microsoft 365 Business Basic, US), one year, billed monthly. */
+const nceLine = (extra: Record<string, unknown> = {}) => ({
+  id: 0,
+  catalogItemId: 'CFQ7TTC0LH18:0001:CFQ7TTC0K971',
+  quantity: 2,
+  billingCycle: 'monthly',
+  termDuration: 'P1Y',
+  ...extra,
+});
+
+function assertError(res: { statusCode: number; body: string; json(): unknown }, status: number, code: number, what = '') {
+  assert.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 300)}`);
+  const body = res.json() as { code: unknown; description: unknown; data: unknown };
+  assert.equal(body.code, code, `${what}: ${res.body.slice(0, 300)}`);
+  assert.equal(typeof body.description, 'string');
+  assert.ok(Array.isArray(body.data));
+}
+
+const form = (url: string, payload: string) =>
+  ctx.app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+
+describe('strings PostgreSQL cannot store (NUL, lone surrogates) → 400·800002 before any SQL', () => {
+  const bad = { NUL: 'a\u0000b', 'a lone high surrogate': 'a\ud800b', 'a lone low surrogate': '\udc00' };
+  /** `%00` is the one bad code unit a URL can carry: lone surrogates are not valid UTF-8. */
+  const pctNul = 'a%00b';
+
+  for (const [name, s] of Object.entries(bad)) {
+    test(`${name} in any string of a cart line, its keys included (create and update)`, async () => {
+      const c = p.customers[0];
+      const lines: Record<string, unknown>[] = [
+        nceLine({ friendlyName: s }),
+        nceLine({ catalogItemId: s }),
+        nceLine({ termDuration: s }),
+        nceLine({ promotionId: s }),
+        nceLine({ customTermEndDate: s }),
+        nceLine({ billingCycle: s }),
+        nceLine({ participants: [{ key: 'transaction_reseller', value: s }] }),
+        nceLine({ provisioningContext: { scope: s } }),
+        nceLine({ provisioningContext: { [s]: 'shared' } }),
+        nceLine({ renewsTo: { termDuration: s } }),
+        nceLine({ addonItems: [nceLine({ friendlyName: s })] }),
+        nceLine({ [`unknown${s}`]: 1 }),
+      ];
+      for (const line of lines) {
+        const what = JSON.stringify(line);
+        assertError(await call(ctx.app, 'POST', `/v1/customers/${c.id}/carts`, { token: p.appToken, body: { lineItems: [line] } }), 400, 800002, `create ${what}`);
+        assertError(await call(ctx.app, 'PUT', `/v1/customers/${c.id}/carts/${c.cartId}`, { token: p.appToken, body: { lineItems: [line] } }), 400, 800002, `update ${what}`);
+      }
+    });
+
+    test(`${name} in the sandbox and token endpoints' JSON bodies`, async () => {
+      assertError(await call(ctx.app, 'POST', '/sandbox/partners', { body: { name: s } }), 400, 800002, 'partner name');
+      assertError(await call(ctx.app, 'POST', `/sandbox/partners/${p.tenantId}/customers`, { body: { companyName: s } }), 400, 800002, 'customer name');
+      assertError(await call(ctx.app, 'PUT', `/sandbox/partners/${p.tenantId}/provisioning`, { body: { delaysSeconds: { [s]: 1 } } }), 400, 800002, 'delay key');
+      assertError(await call(ctx.app, 'PUT', `/sandbox/partners/${p.tenantId}/provisioning/faults/X`, { body: { message: s } }), 400, 800002, 'fault message');
+      assertError(await call(ctx.app, 'POST', '/oauth2/token', { body: { grant_type: 'client_credentials', client_id: s, client_secret: 'x' } }), 400, 800002, 'token JSON');
+    });
+  }
+
+  test('NUL in form bodies of the token endpoint', async () => {
+    for (const payload of [
+      `grant_type=client_credentials&client_id=${pctNul}&client_secret=x`,
+      `grant_type=client_credentials&client_id=${p.clientId}&client_secret=${pctNul}`,
+      `grant_type=password&username=${pctNul}&password=x`,
+      `grant_type=password&username=${encodeURIComponent(p.username)}&password=${pctNul}`,
+      `grant_type=${pctNul}`,
+    ]) {
+      assertError(await form('/oauth2/token', payload), 400, 800002, payload);
+      assertError(await form(`/${pctNul}/oauth2/token`, payload), 400, 800002, `tenant path ${payload}`);
+    }
+  });
+
+  test('NUL in query strings and path segments', async () => {
+    const c = p.customers[0];
+    for (const url of [
+      `/v1/products?country=US&targetView=${pctNul}`,
+      `/v1/products?country=${pctNul}`,
+      `/v1/products/${pctNul}?country=US`,
+      `/v1/products/CFQ7TTC0LH18/skus/${pctNul}?country=US`,
+      `/v1/offers/${pctNul}?country=US`,
+      `/v1/customers/${c.id}/subscriptions?order_id=${pctNul}`,
+      `/v1/customers/${c.id}/orders?billingType=${pctNul}`,
+      `/v1/auditrecords?customerId=${pctNul}`,
+      `/v1/customers/${c.id}/carts/${pctNul}`,
+    ]) {
+      assertError(await call(ctx.app, 'GET', url, { token: p.appToken }), 400, 800002, url);
+    }
+    for (const method of ['PUT', 'DELETE'] as const) {
+      assertError(await call(ctx.app, method, `/sandbox/partners/${p.tenantId}/provisioning/faults/${pctNul}`, { body: {} }), 400, 800002, `${method} fault`);
+    }
+  });
+
+  test('characters PostgreSQL stores (emoji as surrogate pairs, other control characters) are kept', async () => {
+    const c = p.customers[0];
+    const friendlyName = 'Seats for 👩‍💻 \u0001\u001f\uffff';
+    const res = await call(ctx.app, 'POST', `/v1/customers/${c.id}/carts`, { token: p.appToken, body: { lineItems: [nceLine({ friendlyName })] } });
+    assert.equal(res.statusCode, 201, res.body);
+    const got = await call(ctx.app, 'GET', `/v1/customers/${c.id}/carts/${res.json().id}`, { token: p.appToken });
+    assert.equal(got.json().lineItems[0].friendlyName, friendlyName);
+  });
+});
