@@ -116,3 +116,57 @@ describe('strings PostgreSQL cannot store (NUL, lone surrogates) → 400·800002
     assert.equal(got.json().lineItems[0].friendlyName, friendlyName);
   });
 });
+
+const DAY_MS = 24 * 3600 * 1000;
+const cartsUrl = () => `/v1/customers/${p.customers[0].id}/carts`;
+const create = (lineItems: unknown[]) => call(ctx.app, 'POST', cartsUrl(), { token: p.appToken, body: { lineItems } });
+
+describe('dates: a cart line carries only dates its checkout can store', () => {
+  /** The last day of next month, 00:00 UTC: a month-end date inside a P1Y term, as Partner Center offers. */
+  const endOfNextMonth = () => {
+    const now = new Date();
+    return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 0)).toISOString();
+  };
+
+  test('customTermEndDate past the range of dates (+275760, 9999, before year 1) → line error 10017; checkout 400·800009, not 500', async () => {
+    for (const date of ['+275760-09-13T00:00:00.000Z', '9999-12-31T00:00:00Z', '-004713-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '0000-01-01']) {
+      const res = await create([nceLine({ customTermEndDate: date })]);
+      assert.equal(res.statusCode, 201, res.body);
+      const [line] = res.json().lineItems;
+      assert.equal(line.error?.errorCode, 10017, `${date}: ${JSON.stringify(line)}`);
+      const checkout = await call(ctx.app, 'POST', `${cartsUrl()}/${res.json().id}/checkout`, { token: p.appToken });
+      assertError(checkout, 400, 800009, `checkout with ${date}`);
+    }
+  });
+
+  test('customTermEndDate after the end of the line term (two months on a P1M line, two years on P1Y) → 10017', async () => {
+    const inDays = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString();
+    for (const [termDuration, date] of [['P1M', inDays(62)], ['P1Y', inDays(731)]]) {
+      const [line] = (await create([nceLine({ termDuration, customTermEndDate: date })])).json().lineItems;
+      assert.equal(line.error?.errorCode, 10017, `${termDuration} ${date}: ${JSON.stringify(line)}`);
+    }
+  });
+
+  test('customTermEndDate that is not an ISO-8601 date (JavaScript reads "1" as the year 2001) → 10017', async () => {
+    for (const date of ['1', 'Tue, 01 Dec 2026 00:00:00 GMT', '2026-13-01']) {
+      const [line] = (await create([nceLine({ customTermEndDate: date })])).json().lineItems;
+      assert.equal(line.error?.errorCode, 10017, `${date}: ${JSON.stringify(line)}`);
+    }
+  });
+
+  test('a month-end customTermEndDate inside the term → no error, and the order line carries it', async () => {
+    const date = endOfNextMonth();
+    const res = await create([nceLine({ customTermEndDate: date })]);
+    const [line] = res.json().lineItems;
+    assert.equal(line.error, undefined, JSON.stringify(line));
+    const checkout = await call(ctx.app, 'POST', `${cartsUrl()}/${res.json().id}/checkout`, { token: p.appToken });
+    assert.equal(checkout.statusCode, 201, checkout.body);
+    assert.equal(checkout.json().orders[0].lineItems[0].customTermEndDate, date);
+  });
+
+  test('audit record dates outside what the database stores → 400·800002', async () => {
+    for (const q of ['startDate=-004714-01-01&endDate=-004714-01-20', 'startDate=%2B275760-09-01&endDate=%2B275760-09-13', 'startDate=1&endDate=2']) {
+      assertError(await call(ctx.app, 'GET', `/v1/auditrecords?${q}`, { token: p.appToken }), 400, 800002, q);
+    }
+  });
+});
