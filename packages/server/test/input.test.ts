@@ -170,3 +170,35 @@ describe('dates: a cart line carries only dates its checkout can store', () => {
     }
   });
 });
+
+describe('line ids and integers, as the SDKs read them (32-bit ints)', () => {
+  const ids = (res: { json(): { lineItems: { id: number }[] } }) => res.json().lineItems.map((l) => l.id);
+
+  test('a line id used twice → 400·800002; ids all 0 or absent (the SDKs\' unset id) are numbered by position', async () => {
+    assertError(await create([nceLine({ id: 1 }), nceLine({ id: 1 })]), 400, 800002, '[1, 1]');
+    assertError(await create([nceLine({ id: 0 }), nceLine({ id: 0 }), nceLine({ id: 2 })]), 400, 800002, '[0, 0, 2]');
+    assertError(await create([nceLine({ addonItems: [nceLine({ id: 3 }), nceLine({ id: 3 })] })]), 400, 800002, 'add-ons [3, 3]');
+    assert.deepEqual(ids(await create([nceLine({ id: 0 }), nceLine({ id: 0 }), nceLine({ id: 0 })])), [0, 1, 2]);
+    assert.deepEqual(ids(await create([nceLine({ id: undefined }), nceLine({ id: undefined })])), [0, 1]);
+    assert.deepEqual(ids(await create([nceLine({ id: 7 }), nceLine({ id: 3 })])), [7, 3]);
+  });
+
+  test('line ids outside 0…2^31-1 → 400·800002; 2^31-1 is kept', async () => {
+    for (const id of [-1, 2 ** 31, 2 ** 53, 1e300]) assertError(await create([nceLine({ id })]), 400, 800002, `id ${id}`);
+    assert.deepEqual(ids(await create([nceLine({ id: 2 ** 31 - 1 })])), [2 ** 31 - 1]);
+  });
+
+  test('numbers sent as strings ("5"), and quantities past a 32-bit int → 400·800002', async () => {
+    assertError(await create([nceLine({ quantity: '5' })]), 400, 800002, 'quantity "5"');
+    assertError(await create([nceLine({ id: '3' })]), 400, 800002, 'id "3"');
+    assertError(await create([nceLine({ attestationAccepted: 'true' })]), 400, 800002, 'attestationAccepted "true"');
+    assertError(await create([nceLine({ quantity: 2 ** 31 })]), 400, 800002, 'quantity 2^31');
+    const [line] = (await create([nceLine({ quantity: 2 ** 31 - 1 })])).json().lineItems;
+    assert.equal(line.error?.errorCode, 10015, 'a quantity a client can send but the item does not allow is a line error');
+  });
+
+  test('query strings are still read as typed values (size=5, include_price=True)', async () => {
+    assert.equal((await call(ctx.app, 'GET', '/v1/customers?size=5', { token: p.appToken })).statusCode, 200);
+    assert.equal((await call(ctx.app, 'GET', `/v1/customers/${p.customers[0].id}/orders?include_price=True`, { token: p.appToken })).statusCode, 200);
+  });
+});

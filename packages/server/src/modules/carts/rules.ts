@@ -11,6 +11,7 @@ import {
   type CartLineItemInput,
 } from '@partner-commerce/contract';
 import { enumKey, isGuid, parseEnum, parseIsoDateTime } from '../../wire.js';
+import { fail } from '../../errors.js';
 import { canonicalCatalogItemId, type CatalogItem } from '../catalog/service.js';
 
 /** A subscription of the customer that a line may refer to (RI scope, add-on parent). */
@@ -64,21 +65,28 @@ export function normalizeLine(input: CartLineItemInput, id: number, withAddons =
     line.customTermEndDate = end === undefined ? input.customTermEndDate : new Date(end).toISOString();
   }
   if (input.attestationAccepted !== undefined) line.attestationAccepted = input.attestationAccepted;
-  if (withAddons && input.addonItems?.length) {
-    line.addonItems = input.addonItems.map((a, i) => normalizeLine(a, a.id ?? i, false));
-  }
+  if (withAddons && input.addonItems?.length) line.addonItems = numberLines(input.addonItems, 'addonItems', false);
   return line;
 }
 
 /**
- * Line ids are the client's (the docs number them 0..n). SDKs send 0 for every line they did not
- * number, so when ids are missing or repeat, lines are numbered by position instead.
+ * Line ids are the client's (the docs number them 0..n). The SDKs send 0 for a line they did not
+ * number (Java) or leave it out, so when every id is 0 or absent the lines are numbered by position;
+ * otherwise an id used twice is a 400·800002: the line errors of the 201 Cart are found by id.
  */
-export function normalizeLines(inputs: CartLineItemInput[]): CartLineItem[] {
-  const ids = inputs.map((l) => l.id);
-  const usable = ids.every((id) => id !== undefined && id >= 0) && new Set(ids).size === ids.length;
-  return inputs.map((l, i) => normalizeLine(l, usable ? l.id! : i));
+function numberLines(inputs: CartLineItemInput[], where: string, withAddons: boolean): CartLineItem[] {
+  const ids = inputs.map((l) => l.id ?? 0);
+  if (ids.every((id) => id === 0)) return inputs.map((l, i) => normalizeLine(l, i, withAddons));
+  const seen = new Map<number, number>();
+  ids.forEach((id, i) => {
+    if (seen.has(id)) fail('InvalidRequestInput', `Invalid request input: ${where}[${i}].id ${id} is also the id of ${where}[${seen.get(id)}]; line ids must be distinct.`);
+    seen.set(id, i);
+  });
+  return inputs.map((l, i) => normalizeLine(l, ids[i], withAddons));
 }
+
+/** A client's lines, normalized and numbered (see numberLines). */
+export const normalizeLines = (inputs: CartLineItemInput[]): CartLineItem[] => numberLines(inputs, 'lineItems', true);
 
 /** When a term (`P1M`, `P1Y`, `P3Y`, `P30D`) started at `start` ends; undefined for anything else. */
 function termEndOf(start: number, term: string | undefined): number | undefined {
