@@ -202,3 +202,45 @@ describe('line ids and integers, as the SDKs read them (32-bit ints)', () => {
     assert.equal((await call(ctx.app, 'GET', `/v1/customers/${p.customers[0].id}/orders?include_price=True`, { token: p.appToken })).statusCode, 200);
   });
 });
+describe('bodies that are not JSON: a bounded tolerant grammar', () => {
+  test('comments and trailing commas are read, as Newtonsoft does; comment marks inside strings are kept', async () => {
+    const body = `{ // a line comment
+      "lineItems": [ /* a block comment */ {"id": 0, "catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K971", "quantity": 2,
+        "billingCycle": "monthly", "termDuration": "P1Y", "friendlyName": "a // b /* c */ \\" d,]",}, ], }`;
+    const res = await call(ctx.app, 'POST', cartsUrl(), { token: p.appToken, body });
+    assert.equal(res.statusCode, 201, res.body);
+    assert.equal(res.json().lineItems[0].friendlyName, 'a // b /* c */ " d,]');
+  });
+
+  test('comments and trailing commas in a body over 64 KiB (what no hand-written request reaches) → 400·800002', async () => {
+    const filler = `"notes": "${'x'.repeat(64 * 1024)}",`;
+    const line = `{"id": 0, ${filler} "catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K971", "quantity": 2, "billingCycle": "monthly", "termDuration": "P1Y"}`;
+    assertError(await call(ctx.app, 'POST', cartsUrl(), { token: p.appToken, body: `{"lineItems": [${line}] /* comment */}` }), 400, 800002, 'commented');
+    assert.equal((await call(ctx.app, 'POST', cartsUrl(), { token: p.appToken, body: `{"lineItems": [${line}]}` })).statusCode, 201, 'the same body as strict JSON');
+  });
+
+  test('other JSON5 syntax (single quotes, unquoted names, hex numbers, Infinity) → 400·800002', async () => {
+    for (const body of [
+      `{"lineItems": [{"id": 0, "catalogItemId": 'CFQ7TTC0LH18:0001:CFQ7TTC0K971', "quantity": 2, "billingCycle": "monthly"}]}`,
+      `{lineItems: [{"id": 0, "catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K971", "quantity": 2, "billingCycle": "monthly"}]}`,
+      `{"lineItems": [{"id": 0x0, "catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K971", "quantity": 2, "billingCycle": "monthly"}]}`,
+      `{"lineItems": [{"id": 0, "catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K971", "quantity": Infinity, "billingCycle": "monthly"}]}`,
+    ]) {
+      assertError(await call(ctx.app, 'POST', cartsUrl(), { token: p.appToken, body }), 400, 800002, body);
+    }
+  });
+
+  test('~1 MB bodies that are not JSON (unterminated, comment-heavy, unclosed comment) → 400·800002 on every JSON route', async () => {
+    const bodies = [
+      `{"lineItems":[${'{"a":1},'.repeat(130_000)}x`,
+      `{"lineItems":[${'/* c */ {"a":[1,],}, // d\n'.repeat(38_000)}`,
+      `{"a": 1 /*${' '.repeat(1_000_000)}`,
+      '/'.repeat(1_000_000),
+    ];
+    for (const body of bodies) {
+      assertError(await call(ctx.app, 'POST', cartsUrl(), { token: p.appToken, body }), 400, 800002, body.slice(0, 40));
+      assertError(await call(ctx.app, 'POST', '/sandbox/partners', { body }), 400, 800002, `sandbox ${body.slice(0, 40)}`);
+      assertError(await call(ctx.app, 'POST', '/oauth2/token', { body }), 400, 800002, `token ${body.slice(0, 40)}`);
+    }
+  });
+});
