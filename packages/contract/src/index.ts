@@ -154,11 +154,13 @@ export type Cart = Static<typeof Cart>;
  * 201 Cart, as Partner Center does; only wrong JSON types are a 400. Read-only fields
  * (`currencyCode`, `orderGroup`, `error`) and unknown ones are dropped by validation.
  */
+/** The SDKs read line ids and quantities as 32-bit `int` (Java and .NET): nothing larger is accepted. */
+const INT32_MAX = 2 ** 31 - 1;
 const lineItemInputFields = {
-  id: Type.Optional(Type.Integer()),
+  id: Type.Optional(Type.Integer({ minimum: 0, maximum: INT32_MAX })),
   catalogItemId: Type.Optional(Type.String({ maxLength: 256 })),
   friendlyName: Type.Optional(Type.String({ maxLength: 256 })),
-  quantity: Type.Optional(Type.Integer()),
+  quantity: Type.Optional(Type.Integer({ minimum: -INT32_MAX - 1, maximum: INT32_MAX })),
   billingCycle: Type.Optional(Type.String({ maxLength: 64 })),
   termDuration: Type.Optional(Type.String({ maxLength: 64 })),
   promotionId: Type.Optional(Type.String({ maxLength: 256 })),

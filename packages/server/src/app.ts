@@ -4,12 +4,14 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
+import AjvCompiler from '@fastify/ajv-compiler';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Database } from './db/database.js';
 import { migrationsApplied } from './db/migrate.js';
 import type { Config } from './config.js';
 import { createTokenService, type TokenService } from './auth/tokens.js';
 import jsonBody from './plugins/json-body.js';
+import storableInput from './plugins/storable-input.js';
 import headers, { correlationIdOf, requestIdOf } from './plugins/headers.js';
 import errors, { clientErrorHandler, frameworkError } from './plugins/errors.js';
 import auth from './plugins/auth.js';
@@ -39,6 +41,21 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+const ajvPool = AjvCompiler();
+type RouteValidator = (route: AjvCompiler.RouteDefinition) => unknown;
+
+/**
+ * Query strings and path parameters are text, read as the integers and booleans their schemas name
+ * (`size=5`, `include_price=True`); JSON bodies carry their own types and are not coerced: a quantity
+ * or line id sent as `"5"` is a 400, as the SDKs (Java and .NET `int`) never send one.
+ */
+const typedBodies: AjvCompiler.BuildCompilerFromPool = (externalSchemas, options) => {
+  const coercing = ajvPool(externalSchemas, options) as unknown as RouteValidator;
+  const strictOptions = { ...options, customOptions: { ...options?.customOptions, coerceTypes: false } } as typeof options;
+  const strict = ajvPool(externalSchemas, strictOptions) as unknown as RouteValidator;
+  return ((route: AjvCompiler.RouteDefinition) => (route.httpPart === 'body' ? strict : coercing)(route)) as never;
+};
+
 export async function buildApp({ config, db, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
@@ -51,6 +68,7 @@ export async function buildApp({ config, db, logger = false }: AppOptions): Prom
     frameworkErrors: frameworkError,
     clientErrorHandler,
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
+    schemaController: { compilersFactory: { buildValidator: typedBodies } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('db', db);
@@ -59,6 +77,7 @@ export async function buildApp({ config, db, logger = false }: AppOptions): Prom
 
   await app.register(formbody);
   await app.register(jsonBody);
+  await app.register(storableInput);
   await app.register(headers);
   await app.register(errors);
   await app.register(auth, { tokens });

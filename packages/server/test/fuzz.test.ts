@@ -49,6 +49,29 @@ function judge(res: LightMyRequestResponse, what: string) {
   }
 }
 
+/** Code units no database stores: NUL and lone surrogates (a pair split either way round). */
+const unstorable = fc.constantFrom('\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\udc00\ud800');
+/** Any string, often with an unstorable code unit somewhere in it. */
+const hostileString = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.tuple(fc.string({ maxLength: 20 }), unstorable, fc.string({ maxLength: 20 })).map(([a, b, c]) => a + b + c),
+);
+/** Dates at and past the edges of what JavaScript, PostgreSQL and the rules accept, and dates in any format. */
+const extremeDate = fc.oneof(
+  fc.constantFrom(
+    '+275760-09-13T00:00:00.000Z', '-271821-04-20T00:00:00.000Z', '+010000-01-01T00:00:00Z', '294277-01-01T00:00:00Z',
+    '-004714-11-24T00:00:00Z', '0000-01-01', '0001-01-01T00:00:00', '9999-12-31T23:59:59.9999999', '1', '2026-02-30',
+  ),
+  fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+  hostileString,
+);
+/** Integers at and past the 32-bit bounds the SDKs read, and numbers no integer field takes. */
+const extremeNumber = fc.oneof(
+  fc.integer(),
+  fc.constantFrom(2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53, -(2 ** 53), 1e308, -0, 0.5),
+  fc.double(),
+);
+
 /** Anything JSON can hold, with the field names of a cart mixed in so the validator's deeper paths are reached. */
 const cartish = fc.letrec((tie) => ({
   value: fc.oneof(
@@ -59,21 +82,40 @@ const cartish = fc.letrec((tie) => ({
   ),
   line: fc.record(
     {
-      id: fc.oneof(fc.integer(), fc.string(), fc.constant(null)),
-      catalogItemId: fc.oneof(fc.string(), fc.constantFrom('MS-AZR-0145P', 'CFQ7TTC0LH18:0001:CFQ7TTC0K971', ''), fc.integer()),
-      quantity: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(-1), fc.constant(2 ** 40)),
-      billingCycle: fc.oneof(fc.string(), fc.constantFrom('monthly', 'one_time', 'OneTime', 'none', 'triennial'), fc.integer()),
-      termDuration: fc.oneof(fc.string(), fc.constantFrom('P1M', 'P1Y', 'P3Y', 'P0D')),
-      provisioningContext: fc.oneof(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 1 })), fc.string()),
-      participants: fc.oneof(fc.array(fc.record({ key: fc.string(), value: fc.oneof(fc.string(), fc.integer()) })), fc.string()),
-      addonItems: fc.oneof(fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }), fc.string()),
-      renewsTo: fc.jsonValue({ maxDepth: 2 }),
-      customTermEndDate: fc.oneof(fc.string(), fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toISOString()))),
-      promotionId: fc.string(),
+      id: fc.oneof(extremeNumber, fc.string(), fc.constant(null), fc.constantFrom(0, 1)),
+      catalogItemId: fc.oneof(hostileString, fc.constantFrom('MS-AZR-0145P', 'CFQ7TTC0LH18:0001:CFQ7TTC0K971', ''), fc.integer()),
+      quantity: fc.oneof(extremeNumber, fc.string(), fc.constantFrom(-1, 2 ** 40, '5')),
+      billingCycle: fc.oneof(hostileString, fc.constantFrom('monthly', 'one_time', 'OneTime', 'none', 'triennial'), fc.integer()),
+      termDuration: fc.oneof(hostileString, fc.constantFrom('P1M', 'P1Y', 'P3Y', 'P0D')),
+      friendlyName: hostileString,
+      provisioningContext: fc.oneof(fc.dictionary(hostileString, fc.oneof(hostileString, fc.jsonValue({ maxDepth: 1 }))), fc.string()),
+      participants: fc.oneof(fc.array(fc.record({ key: hostileString, value: fc.oneof(hostileString, fc.integer()) })), fc.string()),
+      addonItems: fc.oneof(fc.array(fc.oneof(fc.jsonValue({ maxDepth: 2 }), tie('line')), { maxLength: 3 }), fc.string()),
+      renewsTo: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.record({ termDuration: hostileString })),
+      customTermEndDate: extremeDate,
+      promotionId: hostileString,
+      attestationAccepted: fc.oneof(fc.boolean(), fc.constantFrom('true', 1)),
     },
     { requiredKeys: [] },
   ),
 })).value;
+
+/** Percent-encodes every UTF-8 byte; lone surrogates travel as the bytes a careless encoder writes (ED A0 80). */
+const pct = (s: string) =>
+  s.replace(/[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g, (ch) =>
+    /^[\ud800-\udfff]$/.test(ch) ? '%ED%A0%80' : [...Buffer.from(ch, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
+  );
+
+/** About a megabyte (under PC_BODY_LIMIT) of text that is not JSON, built from fragments of JSON, comments and commas. */
+const hugeNonJson = fc
+  .tuple(
+    fc.constantFrom('{"lineItems":[', '[', '{', '', '/*', '//'),
+    fc.array(fc.oneof(fc.constantFrom('{"a":1},', '/* c */', '// d\n', ',', ', ]', '"x",', '[[', '/', '\\', 'x'), fc.string({ maxLength: 8 })), { minLength: 1, maxLength: 6 }),
+  )
+  .map(([head, parts]) => {
+    const unit = parts.join('') || 'x';
+    return (head + unit.repeat(Math.ceil(1_000_000 / unit.length))).slice(0, 1_000_000) + '\u0001';
+  });
 
 const rawBody = fc.oneof(
   cartish.map((v) => JSON.stringify(v) ?? 'null'),
@@ -116,6 +158,88 @@ describe('fuzz', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  test('valid lines with one hostile string, date or number: line errors or 400s, and checkout of any cart made never 5xx', async () => {
+    // These create carts and orders, so they use a partner of their own.
+    const q = await newPartner(ctx.app);
+    const c = q.customers[0];
+    const line = fc.record({
+      id: fc.constant(0),
+      catalogItemId: fc.constantFrom('CFQ7TTC0LH18:0001:CFQ7TTC0K971', 'MS-AZR-0145P', 'DZH318Z0BXWC:0002:DZH318Z0BMRV'),
+      quantity: fc.integer({ min: 1, max: 3 }),
+      billingCycle: fc.constant('monthly'),
+      termDuration: fc.constantFrom('P1M', 'P1Y'),
+    });
+    const hostileField = fc.oneof(
+      fc.record({ friendlyName: hostileString }),
+      fc.record({ promotionId: hostileString }),
+      fc.record({ catalogItemId: hostileString }),
+      fc.record({ termDuration: hostileString }),
+      fc.record({ customTermEndDate: extremeDate }),
+      fc.record({ participants: fc.tuple(hostileString).map(([value]) => [{ key: 'transaction_reseller', value }]) }),
+      fc.record({ provisioningContext: fc.dictionary(hostileString, hostileString, { maxKeys: 2 }) }),
+      fc.record({ renewsTo: fc.record({ termDuration: hostileString }) }),
+      fc.record({ id: extremeNumber }),
+      fc.record({ quantity: extremeNumber }),
+    );
+    await fc.assert(
+      fc.asyncProperty(line, hostileField, async (base, extra) => {
+        const body = { lineItems: [{ ...base, ...extra }] };
+        const res = await call(ctx.app, 'POST', `/v1/customers/${c.id}/carts`, { token: q.appToken, body });
+        judge(res, `create ${JSON.stringify(body).slice(0, 200)}`);
+        if (res.statusCode === 201) {
+          const checkout = await call(ctx.app, 'POST', `/v1/customers/${c.id}/carts/${res.json().id}/checkout`, { token: q.appToken });
+          judge(checkout, `checkout of ${JSON.stringify(res.json().lineItems).slice(0, 200)}`);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  test('unstorable strings in query strings, form bodies, path segments and sandbox bodies never 5xx', async () => {
+    const c = p.customers[0];
+    const request = fc.oneof(
+      hostileString.map((s) => ({ method: 'GET', url: `/v1/products?country=US&targetView=${pct(s)}` })),
+      hostileString.map((s) => ({ method: 'GET', url: `/v1/products/${pct(s) || 'x'}/skus?country=${pct(s)}` })),
+      hostileString.map((s) => ({ method: 'GET', url: `/v1/customers/${c.id}/subscriptions?order_id=${pct(s)}` })),
+      hostileString.map((s) => ({ method: 'GET', url: `/v1/customers/${c.id}/orders?billingType=${pct(s)}&include_price=${pct(s)}` })),
+      fc.tuple(extremeDate, extremeDate).map(([a, b]) => ({ method: 'GET', url: `/v1/auditrecords?startDate=${pct(a)}&endDate=${pct(b)}&customerId=${pct(a)}` })),
+      hostileString.map((s) => ({ method: 'GET', url: `/v1/customers/${c.id}/carts/${pct(s) || 'x'}` })),
+      hostileString.map((s) => ({ method: 'GET', url: `/v1/customers/${pct(s) || 'x'}/orders/${pct(s) || 'x'}/provisioningstatus` })),
+      fc.tuple(hostileString, hostileString).map(([a, b]) => ({ method: 'POST', url: '/oauth2/token', form: `grant_type=client_credentials&client_id=${pct(a)}&client_secret=${pct(b)}` })),
+      fc.tuple(hostileString, hostileString).map(([a, b]) => ({ method: 'POST', url: `/${pct(a) || 'x'}/oauth2/token`, form: `grant_type=password&username=${pct(a)}&password=${pct(b)}` })),
+      fc.tuple(hostileString, unstorable).map(([s, u]) => ({ method: 'POST', url: '/sandbox/partners', body: { name: s + u } })),
+      fc.tuple(hostileString, unstorable).map(([s, u]) => ({ method: 'PUT', url: `/sandbox/partners/${p.tenantId}/provisioning/faults/${pct(s + u)}`, body: { message: s } })),
+    );
+    await fc.assert(
+      fc.asyncProperty(request, async (r: { method: string; url: string; form?: string; body?: unknown }) => {
+        const res = r.form
+          ? await ctx.app.inject({ method: 'POST', url: r.url, payload: r.form, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+          : await call(ctx.app, r.method as 'GET', r.url, { token: p.appToken, body: r.body });
+        // The token endpoint answers its own failures in OAuth's body ({error, error_description}).
+        if (r.url.endsWith('/oauth2/token') && res.statusCode < 500) {
+          tried++;
+          if (res.statusCode >= 400 && !res.json().error) judge(res, `${r.method} ${r.url.slice(0, 120)}`);
+        } else judge(res, `${r.method} ${r.url.slice(0, 160)}`);
+      }),
+      { numRuns: 1000 },
+    );
+    assert.equal(await dataOf(), snapshot);
+  });
+
+  test('bodies of about a megabyte that are not JSON are 4xx on every JSON route, never 5xx', async () => {
+    const c = p.customers[0];
+    const routes = ['/v1/customers/C/carts', '/sandbox/partners', '/oauth2/token'].map((r) => r.replace('C', c.id));
+    await fc.assert(
+      fc.asyncProperty(hugeNonJson, fc.constantFrom(...routes), async (body, url) => {
+        const res = await call(ctx.app, 'POST', url, { token: p.appToken, body });
+        judge(res, `${url} ${body.slice(0, 60)}…`);
+        assert.ok(res.statusCode === 400 || res.statusCode === 413, `${url}: ${res.statusCode}`);
+      }),
+      { numRuns: 12 },
+    );
+    assert.equal(await dataOf(), snapshot);
   });
 
   test('random paths and ids under /v1 never 5xx', async () => {

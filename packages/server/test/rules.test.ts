@@ -75,11 +75,17 @@ test('groups: legacy offers split by sales group and billing cycle; add-ons shar
   assert.equal(lines[0].addonItems![0].orderGroup, 'OMS-0');
 });
 
-test('line ids: kept when distinct, numbered by position when missing or repeated (SDKs send 0 for all)', () => {
+test('line ids: kept when distinct, numbered by position when all 0 or absent (the SDKs\' unset id), else a repeat is 400·800002', () => {
   const base = { catalogItemId: 'a:b:c', quantity: 1, billingCycle: 'monthly' };
   assert.deepEqual(normalizeLines([{ ...base, id: 5 }, { ...base, id: 2 }]).map((l) => l.id), [5, 2]);
   assert.deepEqual(normalizeLines([{ ...base, id: 0 }, { ...base, id: 0 }]).map((l) => l.id), [0, 1]);
-  assert.deepEqual(normalizeLines([{ ...base }, { ...base, id: 7 }]).map((l) => l.id), [0, 1]);
+  assert.deepEqual(normalizeLines([{ ...base }, { ...base }]).map((l) => l.id), [0, 1]);
+  assert.deepEqual(normalizeLines([{ ...base }, { ...base, id: 7 }]).map((l) => l.id), [0, 7], 'an absent id is 0');
+  assert.deepEqual(normalizeLines([{ ...base, addonItems: [{ ...base }, { ...base }] }])[0].addonItems!.map((l) => l.id), [0, 1]);
+  const repeated = (e: unknown) => e instanceof PartnerCenterError && e.code === 800002;
+  assert.throws(() => normalizeLines([{ ...base, id: 1 }, { ...base, id: 1 }]), repeated);
+  assert.throws(() => normalizeLines([{ ...base }, { ...base, id: 0 }, { ...base, id: 2 }]), repeated);
+  assert.throws(() => normalizeLines([{ ...base, addonItems: [{ ...base, id: 3 }, { ...base, id: 3 }] }]), repeated);
 });
 
 test('normalization: enums in any casing, catalog ids upper-cased, provisioning keys camelCased', () => {

@@ -10,7 +10,8 @@ import {
   type CartLineItem,
   type CartLineItemInput,
 } from '@partner-commerce/contract';
-import { enumKey, isGuid, parseEnum } from '../../wire.js';
+import { enumKey, isGuid, parseEnum, parseIsoDateTime } from '../../wire.js';
+import { fail } from '../../errors.js';
 import { canonicalCatalogItemId, type CatalogItem } from '../catalog/service.js';
 
 /** A subscription of the customer that a line may refer to (RI scope, add-on parent). */
@@ -22,6 +23,8 @@ export interface OwnedSubscription {
 }
 
 export interface LineContext {
+  /** The time the lines are judged at (ms since the epoch). */
+  now: number;
   customerCountry: string;
   items: Map<string, CatalogItem>;
   subscriptions: Map<string, OwnedSubscription>;
@@ -56,22 +59,44 @@ export function normalizeLine(input: CartLineItemInput, id: number, withAddons =
     );
   }
   if (input.renewsTo?.termDuration) line.renewsTo = { termDuration: input.renewsTo.termDuration.toUpperCase() };
-  if (input.customTermEndDate !== undefined) line.customTermEndDate = input.customTermEndDate;
-  if (input.attestationAccepted !== undefined) line.attestationAccepted = input.attestationAccepted;
-  if (withAddons && input.addonItems?.length) {
-    line.addonItems = input.addonItems.map((a, i) => normalizeLine(a, a.id ?? i, false));
+  if (input.customTermEndDate !== undefined) {
+    // Kept in UTC ISO form when it is a date (what checkout stores), as sent otherwise (a line error).
+    const end = parseIsoDateTime(input.customTermEndDate);
+    line.customTermEndDate = end === undefined ? input.customTermEndDate : new Date(end).toISOString();
   }
+  if (input.attestationAccepted !== undefined) line.attestationAccepted = input.attestationAccepted;
+  if (withAddons && input.addonItems?.length) line.addonItems = numberLines(input.addonItems, 'addonItems', false);
   return line;
 }
 
 /**
- * Line ids are the client's (the docs number them 0..n). SDKs send 0 for every line they did not
- * number, so when ids are missing or repeat, lines are numbered by position instead.
+ * Line ids are the client's (the docs number them 0..n). The SDKs send 0 for a line they did not
+ * number (Java) or leave it out, so when every id is 0 or absent the lines are numbered by position;
+ * otherwise an id used twice is a 400·800002: the line errors of the 201 Cart are found by id.
  */
-export function normalizeLines(inputs: CartLineItemInput[]): CartLineItem[] {
-  const ids = inputs.map((l) => l.id);
-  const usable = ids.every((id) => id !== undefined && id >= 0) && new Set(ids).size === ids.length;
-  return inputs.map((l, i) => normalizeLine(l, usable ? l.id! : i));
+function numberLines(inputs: CartLineItemInput[], where: string, withAddons: boolean): CartLineItem[] {
+  const ids = inputs.map((l) => l.id ?? 0);
+  if (ids.every((id) => id === 0)) return inputs.map((l, i) => normalizeLine(l, i, withAddons));
+  const seen = new Map<number, number>();
+  ids.forEach((id, i) => {
+    if (seen.has(id)) fail('InvalidRequestInput', `Invalid request input: ${where}[${i}].id ${id} is also the id of ${where}[${seen.get(id)}]; line ids must be distinct.`);
+    seen.set(id, i);
+  });
+  return inputs.map((l, i) => normalizeLine(l, ids[i], withAddons));
+}
+
+/** A client's lines, normalized and numbered (see numberLines). */
+export const normalizeLines = (inputs: CartLineItemInput[]): CartLineItem[] => numberLines(inputs, 'lineItems', true);
+
+/** When a term (`P1M`, `P1Y`, `P3Y`, `P30D`) started at `start` ends; undefined for anything else. */
+function termEndOf(start: number, term: string | undefined): number | undefined {
+  const m = term ? /^P(\d{1,2})([DMY])$/.exec(term) : null;
+  if (!m) return undefined;
+  const end = new Date(start);
+  const n = Number(m[1]);
+  if (m[2] === 'D') end.setUTCDate(end.getUTCDate() + n);
+  else end.setUTCMonth(end.getUTCMonth() + (m[2] === 'Y' ? 12 * n : n));
+  return end.getTime();
 }
 
 const err = (errorCode: number, errorDescription: string): CartError => ({ errorCode, errorDescription });
@@ -151,9 +176,16 @@ export function validateLine(line: CartLineItem, ctx: LineContext, base?: { line
     if (item.productType !== 'OnlineServicesNCE') {
       return err(CartErrorCode.InvalidCustomTermEndDateProduct, `${line.catalogItemId} does not support customTermEndDate.`);
     }
-    const end = Date.parse(line.customTermEndDate);
-    if (Number.isNaN(end) || end <= Date.now()) {
-      return err(CartErrorCode.InvalidCustomTermEndDate, `customTermEndDate '${line.customTermEndDate}' is not a future date.`);
+    // Partner Center offers end dates that shorten the first term: a month's end or another
+    // subscription's end, after the purchase and before the term would end (docs/compatibility.md).
+    const end = parseIsoDateTime(line.customTermEndDate);
+    const termEnd = termEndOf(ctx.now, line.termDuration);
+    if (end === undefined || end <= ctx.now || termEnd === undefined || end > termEnd) {
+      const bound = termEnd === undefined ? 'a termDuration' : `no later than the end of its term, ${new Date(termEnd).toISOString()}`;
+      return err(
+        CartErrorCode.InvalidCustomTermEndDate,
+        `customTermEndDate '${line.customTermEndDate.slice(0, 64)}' must be an ISO-8601 date after now and ${bound}.`,
+      );
     }
   }
   for (const p of line.participants ?? []) {

@@ -50,16 +50,16 @@ export function renderCart(cart: repo.CartRecord): Cart {
 }
 
 /** What the rules need to judge the lines: their catalog items and the customer's subscriptions they name. */
-async function lineContext(q: Queryable, customer: CustomerRecord, lines: CartLineItem[]): Promise<LineContext> {
+async function lineContext(q: Queryable, customer: CustomerRecord, lines: CartLineItem[], now: Date): Promise<LineContext> {
   const items = await resolveCatalogItems(q, referencedItemIds(lines));
   const owned = await findOwnedSubscriptions(q, customer.id, referencedSubscriptionIds(lines));
-  return { customerCountry: customer.country, items, subscriptions: new Map(owned.map((s) => [s.id, s])) };
+  return { now: now.getTime(), customerCountry: customer.country, items, subscriptions: new Map(owned.map((s) => [s.id, s])) };
 }
 
-/** Normalizes, validates and groups a client's lines. */
-async function prepareLines(q: Queryable, customer: CustomerRecord, input: CartInput): Promise<CartLineItem[]> {
+/** Normalizes, validates (as of `now`) and groups a client's lines. */
+async function prepareLines(q: Queryable, customer: CustomerRecord, input: CartInput, now: Date): Promise<CartLineItem[]> {
   const lines = normalizeLines(input.lineItems);
-  const ctx = await lineContext(q, customer, lines);
+  const ctx = await lineContext(q, customer, lines, now);
   validateLines(lines, ctx);
   assignOrderGroups(lines, ctx.items);
   for (const line of lines) {
@@ -99,7 +99,7 @@ export async function createCart(db: Database, principal: Actor, customerId: str
       partnerOnRecordAttestationAccepted: input.partnerOnRecordAttestationAccepted ?? null,
       checkoutResult: null,
       partlyOrdered: false,
-      lineItems: await prepareLines(tx, customer, input),
+      lineItems: await prepareLines(tx, customer, input, now),
       creationRequestId: opts.requestId,
     };
     await repo.insertCart(tx, cart);
@@ -141,7 +141,7 @@ export async function updateCart(db: Database, principal: Actor, customerId: str
     if (cart.partlyOrdered) {
       fail('CartAlreadySubmitted', `Cart ${cart.id} is partly ordered; check it out again to retry its failed order groups.`);
     }
-    cart.lineItems = await prepareLines(tx, customer, input);
+    cart.lineItems = await prepareLines(tx, customer, input, now);
     cart.lastModifiedTimestamp = now.toISOString();
     cart.lastModifiedUser = modifiedBy(principal);
     if (input.partnerOnRecordAttestationAccepted !== undefined) {
