@@ -90,7 +90,7 @@ export async function http(
 }
 
 /** Bytes fetch refuses to send (NUL in headers, duplicate headers, lying Content-Length), on a socket of its own. */
-export function rawHttp(base: string, bytes: Buffer, timeoutMs = 15_000): Promise<{ status: number; text: string; ms: number }> {
+export function rawHttp(base: string, bytes: Buffer, timeoutMs = 5_000): Promise<{ status: number; text: string; ms: number }> {
   const url = new URL(base);
   const t0 = performance.now();
   return new Promise((resolve) => {
@@ -99,9 +99,9 @@ export function rawHttp(base: string, bytes: Buffer, timeoutMs = 15_000): Promis
     const done = () => {
       clearTimeout(timer);
       const text = Buffer.concat(chunks).toString('latin1');
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      // No status line: the server closed without answering (0), which the probe reports.
-      resolve({ status: m ? Number(m[1]) : 0, text, ms: performance.now() - t0 });
+      // The final status: past any interim 1xx (100 Continue). None: the server closed without answering (0).
+      const statuses = [...text.matchAll(/(?:^|\r\n)HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1]));
+      resolve({ status: statuses.find((s) => s >= 200) ?? 0, text, ms: performance.now() - t0 });
     };
     const timer = setTimeout(() => socket.destroy(), timeoutMs);
     socket.on('data', (d) => chunks.push(d));
