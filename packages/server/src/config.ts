@@ -64,7 +64,7 @@ function positiveInteger(name: string, value: string | number): number {
 
 function wholeNumber(name: string, value: string | number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, 0 or more, not ${value}`);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a whole number, 0 or more, not ${value}`);
   return n;
 }
 
