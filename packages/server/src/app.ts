@@ -53,8 +53,29 @@ const typedBodies: AjvCompiler.BuildCompilerFromPool = (externalSchemas, options
   const coercing = ajvPool(externalSchemas, options) as unknown as RouteValidator;
   const strictOptions = { ...options, customOptions: { ...options?.customOptions, coerceTypes: false } } as typeof options;
   const strict = ajvPool(externalSchemas, strictOptions) as unknown as RouteValidator;
-  return ((route: AjvCompiler.RouteDefinition) => (route.httpPart === 'body' ? strict : coercing)(route)) as never;
+  return ((route: AjvCompiler.RouteDefinition) =>
+    route.httpPart === 'body' ? strict(route) : finiteOnly(coercing(route) as Validate)) as never;
 };
+
+type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };
+
+/**
+ * Ajv coerces `Infinity`, `-Infinity` and `1e400` in a query string to ±Infinity, and its integer and
+ * range checks let that through (`size=-Infinity` passed `minimum: 1`), to fail in SQL as a 500. A
+ * coerced value that is not a finite number is refused like any other invalid value.
+ */
+function finiteOnly(validate: Validate): Validate {
+  const checked: Validate = (data) => {
+    if (!validate(data)) {
+      checked.errors = validate.errors;
+      return false;
+    }
+    const bad = data && typeof data === 'object' ? Object.entries(data).find(([, v]) => typeof v === 'number' && !Number.isFinite(v)) : undefined;
+    checked.errors = bad ? [{ instancePath: `/${bad[0]}`, schemaPath: '#', keyword: 'type', params: {}, message: 'must be a finite number' }] : null;
+    return !bad;
+  };
+  return checked;
+}
 
 export async function buildApp({ config, db, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({

@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { nestsDeeperThan } from '../src/plugins/json-body.js';
 import { call, newPartner, startApp, type Partner, type TestContext } from './helpers.js';
 
 let ctx: TestContext;
@@ -197,6 +198,15 @@ describe('line ids and integers, as the SDKs read them (32-bit ints)', () => {
     assert.equal(line.error?.errorCode, 10015, 'a quantity a client can send but the item does not allow is a line error');
   });
 
+  test('query integers that are not finite (Infinity, -Infinity, 1e400) → 400·800002, not 500', async () => {
+    // Ajv coerces them to ±Infinity, which then passes its integer and range checks.
+    for (const size of ['Infinity', '-Infinity', '1e400', 'Infinity%20%20']) {
+      assertError(await call(ctx.app, 'GET', `/v1/customers?size=${size}`, { token: p.appToken }), 400, 800002, size);
+      const audit = `/v1/auditrecords?startDate=2026-11-01&endDate=2026-11-20&size=${size}`;
+      assertError(await call(ctx.app, 'GET', audit, { token: p.appToken }), 400, 800002, `audit ${size}`);
+    }
+  });
+
   test('query strings are still read as typed values (size=5, include_price=True)', async () => {
     assert.equal((await call(ctx.app, 'GET', '/v1/customers?size=5', { token: p.appToken })).statusCode, 200);
     assert.equal((await call(ctx.app, 'GET', `/v1/customers/${p.customers[0].id}/orders?include_price=True`, { token: p.appToken })).statusCode, 200);
@@ -227,6 +237,18 @@ describe('bodies that are not JSON: a bounded tolerant grammar', () => {
       `{"lineItems": [{"id": 0, "catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K971", "quantity": Infinity, "billingCycle": "monthly"}]}`,
     ]) {
       assertError(await call(ctx.app, 'POST', cartsUrl(), { token: p.appToken, body }), 400, 800002, body);
+    }
+  });
+
+  test('bodies nested deeper than 32 levels are refused before parsing (a megabyte of "[" cost JSON.parse ~330 ms)', async () => {
+    assert.equal(nestsDeeperThan('['.repeat(1_000_000), 32), true);
+    assert.equal(nestsDeeperThan(`${'['.repeat(32)}${']'.repeat(32)}`, 32), false);
+    assert.equal(nestsDeeperThan(`${'['.repeat(33)}${']'.repeat(33)}`, 32), true);
+    assert.equal(nestsDeeperThan(`{"a": "${'['.repeat(100)}", /* ${'{'.repeat(100)} */ "b": 1 // ${'['.repeat(100)}\n}`, 32), false, 'strings and comments do not count');
+    for (const body of ['['.repeat(1_000_000), `${'{"a":'.repeat(200_000)}1`, `${'['.repeat(500_000)}${']'.repeat(500_000)}`]) {
+      const res = await call(ctx.app, 'POST', cartsUrl(), { token: p.appToken, body });
+      assertError(res, 400, 800002, body.slice(0, 20));
+      assert.match(res.json().description, /nests deeper than 32 levels/);
     }
   });
 
