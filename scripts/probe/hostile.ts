@@ -10,10 +10,14 @@
  * carry in a response to the attacker. The same --seed sends the same requests.
  */
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { dropSchema, flags, freshSchema, groupBy, healthMonitor, http, inPool, printTable, rawHttp, Rng, sandboxPartner, sleep, startServer, type SandboxPartner } from './support.js';
 
-const usage = `npm run probe:hostile [-- options]     (PGlite in memory; with DATABASE_URL=postgres://… PostgreSQL, in a fresh schema)
+const usage = `npm run probe:hostile [-- options]     (PGlite in a new directory, as npm start; with DATABASE_URL=postgres://… PostgreSQL, in a fresh schema)
+  --data-dir=DIR      PGlite data directory (default: a new temporary one, removed after; memory:// keeps it in memory)
   --requests=50000    hostile requests to send
   --concurrency=8     requests in flight at once (more mostly queues: /healthz then waits behind the queue, not a stall)
   --huge=200          of which ~1 MB invalid bodies
@@ -21,7 +25,7 @@ const usage = `npm run probe:hostile [-- options]     (PGlite in memory; with DA
   --seed=1            PRNG seed: the same seed sends the same requests
   --show=20           5xx (and other findings) listed in full
   --keep-schema       keep the PostgreSQL schema afterwards`;
-const o = flags(usage, { requests: 50_000, concurrency: 8, huge: 200, 'stall-ms': 200, seed: 1, show: 20, 'keep-schema': false });
+const o = flags(usage, { 'data-dir': '', requests: 50_000, concurrency: 8, huge: 200, 'stall-ms': 200, seed: 1, show: 20, 'keep-schema': false });
 const DATABASE_URL = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined;
 const schema = freshSchema('probe_hostile');
 const rng = new Rng(o.seed);
@@ -410,7 +414,11 @@ async function setUp(base: string): Promise<World> {
 }
 
 async function main() {
-  const env = DATABASE_URL ? { DATABASE_URL, PC_DB_SCHEMA: schema } : { DATABASE_URL: '', PC_DATA_DIR: 'memory://' };
+  // A directory by default, as `npm start` uses: in memory (MEMFS), PGlite pauses ~200 ms once in a
+  // while as a file outgrows its buffer and is copied, which a sandbox on disk never does (probes.md).
+  const tempDir = DATABASE_URL || o['data-dir'] ? undefined : mkdtempSync(join(tmpdir(), 'pc-probe-'));
+  const dataDir = o['data-dir'] || (tempDir && join(tempDir, 'data'));
+  const env = DATABASE_URL ? { DATABASE_URL, PC_DB_SCHEMA: schema } : { DATABASE_URL: '', PC_DATA_DIR: dataDir! };
   const server = await startServer({ ...env, PC_THROTTLE_LIMIT: '0' });
   const db = DATABASE_URL ? new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}` }) : undefined;
   await db?.connect();
@@ -418,7 +426,7 @@ async function main() {
   try {
     const w = await setUp(server.url);
     const before = await snapshot(w, db);
-    console.log(`# probe:hostile on ${DATABASE_URL ? `PostgreSQL (schema ${schema})` : 'PGlite (memory)'}: ${o.requests} requests at ${o.concurrency} at once, ${o.huge} of ~1 MB, seed ${o.seed}`);
+    console.log(`# probe:hostile on ${DATABASE_URL ? `PostgreSQL (schema ${schema})` : `PGlite (${dataDir})`}: ${o.requests} requests at ${o.concurrency} at once, ${o.huge} of ~1 MB, seed ${o.seed}`);
     const monitor = healthMonitor(server.url, 50, o['stall-ms']);
     const byKind = new Map<string, Map<string, number>>();
     const fives: { status: number; req: Req; rid: string; sent: string }[] = [];
@@ -501,6 +509,7 @@ async function main() {
     if (code !== 0) findings.push(`the server did not stop cleanly on SIGTERM (exit ${code})`);
     await db?.end();
     if (DATABASE_URL && !o['keep-schema']) await dropSchema(DATABASE_URL, schema);
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   }
   if (findings.length) {
     console.log(`\nFAILED: ${findings.length} findings`);
