@@ -40,8 +40,7 @@ export function explainStartError(err: unknown): string | undefined {
     case 'ERR_INVALID_URL':
       return 'DATABASE_URL is not a valid URL: expected postgres://user:password@host:5432/database.';
     case 'EACCES':
-      if (e.syscall === 'listen') return `not allowed to listen on ${where}: ports under 1024 need privileges; set PORT to 1024 or above.`;
-      return undefined;
+      return e.syscall === 'listen' ? `not allowed to listen on ${where}: ports under 1024 need privileges; set PORT to 1024 or above.` : undefined;
     default:
       return undefined;
   }

@@ -70,7 +70,8 @@ export default fp(async function headers(app: FastifyInstance) {
   // An idempotency key the service would have to ignore is refused: ignoring it made a retried
   // create act twice. After authentication (onRequest), so a caller without a token learns nothing more.
   app.addHook('preValidation', async (req: FastifyRequest) => {
-    if (sentRequestId(req) === null) {
+    // clientRequestId (onRequest) is false both for none sent and for one that is not usable.
+    if (!req.clientRequestId && req.headers['ms-requestid'] !== undefined) {
       throw new PartnerCenterError(
         'InvalidRequestInput',
         'The MS-RequestId header is not valid: send a GUID (at most 128 visible ASCII characters, no spaces), or no MS-RequestId.',

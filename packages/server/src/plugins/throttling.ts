@@ -42,8 +42,7 @@ export class ThrottleCounter {
 
   /** Counts one request of `tenantId`; answers how many seconds to wait when it is over the limit. */
   count(tenantId: string): { retryAfterSeconds: number } | undefined {
-    const now = this.now();
-    const window = now - (now % WINDOW_MS);
+    const { start: window, retryAfterSeconds } = fixedWindow(this.now(), WINDOW_MS);
     let t = this.tenants.get(tenantId);
     if (!t || t.window !== window) {
       if (t?.pending) this.closing.push({ tenantId, count: t });
@@ -52,7 +51,7 @@ export class ThrottleCounter {
     }
     t.pending++;
     if (t.synced + t.pending <= this.limitPerMinute) return undefined;
-    return { retryAfterSeconds: Math.max(1, Math.ceil((window + WINDOW_MS - now) / 1000)) };
+    return { retryAfterSeconds };
   }
 
   /** Adds the pending counts to the database and learns each tenant's total; one sync at a time. */
@@ -105,6 +104,12 @@ export class ThrottleCounter {
 }
 
 /** Partner Center's 429: `Retry-After` and its own body (not the error body), which the .NET SDK reads together. */
+/** The fixed window of `ms` that `now` falls in: its start, and the whole seconds (at least 1) until it ends. */
+export function fixedWindow(now: number, ms: number): { start: number; retryAfterSeconds: number } {
+  const start = now - (now % ms);
+  return { start, retryAfterSeconds: Math.max(1, Math.ceil((start + ms - now) / 1000)) };
+}
+
 export function sendThrottled(reply: FastifyReply, retryAfterSeconds: number) {
   reply.header('Retry-After', String(retryAfterSeconds));
   return reply.status(429).send({ statusCode: 429, message: `Rate limit is exceeded. Try again in ${retryAfterSeconds} seconds.` });

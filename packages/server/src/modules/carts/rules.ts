@@ -13,6 +13,7 @@ import {
 import { enumKey, isGuid, parseEnum, parseIsoDateTime } from '../../wire.js';
 import { fail } from '../../errors.js';
 import { canonicalCatalogItemId, type CatalogItem } from '../catalog/service.js';
+import { addTerm } from '../subscriptions/service.js';
 
 /** A subscription of the customer that a line may refer to (RI scope, add-on parent). */
 export interface OwnedSubscription {
@@ -89,15 +90,8 @@ function numberLines(inputs: CartLineItemInput[], where: string, withAddons: boo
 export const normalizeLines = (inputs: CartLineItemInput[]): CartLineItem[] => numberLines(inputs, 'lineItems', true);
 
 /** When a term (`P1M`, `P1Y`, `P3Y`, `P30D`) started at `start` ends; undefined for anything else. */
-function termEndOf(start: number, term: string | undefined): number | undefined {
-  const m = term ? /^P(\d{1,2})([DMY])$/.exec(term) : null;
-  if (!m) return undefined;
-  const end = new Date(start);
-  const n = Number(m[1]);
-  if (m[2] === 'D') end.setUTCDate(end.getUTCDate() + n);
-  else end.setUTCMonth(end.getUTCMonth() + (m[2] === 'Y' ? 12 * n : n));
-  return end.getTime();
-}
+const termEndOf = (start: number, term: string | undefined): number | undefined =>
+  term && /^P\d{1,2}[DMY]$/.test(term) ? addTerm(new Date(start), term).getTime() : undefined;
 
 const err = (errorCode: number, errorDescription: string): CartError => ({ errorCode, errorDescription });
 

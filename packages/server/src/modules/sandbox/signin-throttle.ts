@@ -10,6 +10,7 @@
  * their number. Successful sign-ins are never counted, and never wait.
  */
 import type { Queryable } from '../../db/database.js';
+import { fixedWindow } from '../../plugins/throttling.js';
 
 export interface SigninLimits {
   /** Failures per client id (or user name) per window; 0: no limit. */
@@ -49,10 +50,7 @@ export class SigninThrottle {
   }
 
   private window() {
-    const ms = this.limits.windowSeconds * 1000;
-    const now = this.now();
-    const start = now - (now % ms);
-    return { start, retryAfterSeconds: Math.max(1, Math.ceil((start + ms - now) / 1000)) };
+    return fixedWindow(this.now(), this.limits.windowSeconds * 1000);
   }
 
   /** Before an attempt: how many seconds to wait when the account or the address is over its limit. */
