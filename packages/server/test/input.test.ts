@@ -207,6 +207,11 @@ describe('line ids and integers, as the SDKs read them (32-bit ints)', () => {
     }
   });
 
+  test('an empty customerId on the audit records is no filter (it reached SQL as a uuid: 500)', async () => {
+    const res = await call(ctx.app, 'GET', '/v1/auditrecords?startDate=&endDate=&customerId=', { token: p.appToken });
+    assert.equal(res.statusCode, 200, res.body);
+  });
+
   test('query strings are still read as typed values (size=5, include_price=True)', async () => {
     assert.equal((await call(ctx.app, 'GET', '/v1/customers?size=5', { token: p.appToken })).statusCode, 200);
     assert.equal((await call(ctx.app, 'GET', `/v1/customers/${p.customers[0].id}/orders?include_price=True`, { token: p.appToken })).statusCode, 200);

@@ -52,8 +52,10 @@ export async function listAuditRecords(db: Queryable, tenantId: string, q: { sta
   if (end.getTime() - start.getTime() > 30 * DAY_MS || end <= start) {
     fail('InvalidRequestInput', 'The audit period must be positive and at most 30 days.');
   }
-  if (q.customerId && !isGuid(q.customerId)) fail('InvalidCustomerId', `Invalid Customer Id: ${q.customerId.slice(0, 64)} is not a GUID.`);
-  const rows = await repo.listAudit(db, tenantId, start, end, q.size, q.customerId?.toLowerCase());
+  // An empty customerId is no filter, as an empty startDate or endDate is no bound.
+  const customerId = q.customerId || undefined;
+  if (customerId && !isGuid(customerId)) fail('InvalidCustomerId', `Invalid Customer Id: ${customerId.slice(0, 64)} is not a GUID.`);
+  const rows = await repo.listAudit(db, tenantId, start, end, q.size, customerId?.toLowerCase());
   const items = rows.map((r) => ({
     id: r.id,
     partnerId: tenantId,
