@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `pcx`: runs the TypeScript entry point through tsx (the project has no build step).
+// `pcx` in development: runs the TypeScript entry point through tsx, so the tests need no build.
+// The published package's `pcx` is the compiled dist/main.js (package.json "bin").
 import { register } from 'tsx/esm/api';
 
 register();

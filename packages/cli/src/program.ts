@@ -427,7 +427,7 @@ function buildProgram(io: Io, setOutput: (o: Output) => void, setExit: (code: nu
         if (opts.dataDir !== undefined) process.env.PC_DATA_DIR = opts.dataDir;
         if (opts.databaseUrl !== undefined) process.env.DATABASE_URL = opts.databaseUrl;
         // The server's own entry point: it listens, prints its URL and credentials, and exits on SIGTERM/SIGINT.
-        await import(new URL('../../server/src/main.ts', import.meta.url).href);
+        await importServer('main');
         await new Promise(() => {}); // serve until a signal ends the process
       }),
     );
@@ -440,12 +440,24 @@ function buildProgram(io: Io, setOutput: (o: Output) => void, setExit: (code: nu
       action(async (_ctx, opts: { databaseUrl?: string }) => {
         if (opts.databaseUrl !== undefined) process.env.DATABASE_URL = opts.databaseUrl;
         // The worker's own entry point: it claims jobs until SIGTERM/SIGINT, then finishes its job and exits.
-        await import(new URL('../../server/src/worker-main.ts', import.meta.url).href);
+        await importServer('worker');
         await new Promise(() => {});
       }),
     );
 
   return program;
+}
+
+/** Runs an entry point of the server package, an optional peer of the CLI (`pcx serve`, `pcx worker`). */
+async function importServer(entry: 'main' | 'worker'): Promise<void> {
+  const specifier = `@partner-commerce/server/${entry}`; // a variable: the CLI builds without the server's types
+  try {
+    await import(specifier);
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('@partner-commerce/server');
+    if (!missing) throw err;
+    throw new UsageError('this command runs the server package: `npm install @partner-commerce/server`, or start the sandbox with `npx @partner-commerce/server`');
+  }
 }
 
 function positiveInt(value: string): number {

@@ -36,7 +36,7 @@ export type {
   Product,
   Sku,
   Subscription,
-} from '@partner-commerce/contract';
+} from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
 
 export interface PartnerOperationsOptions extends Omit<TransportOptions, 'baseUrl' | 'getToken'> {
   /** A Partner Center cloud: `global` (default), `china` (21Vianet), `germany`, `usgov`; aliases accepted. */

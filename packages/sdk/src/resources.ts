@@ -17,8 +17,8 @@ import type {
   Product,
   Sku,
   Subscription,
-} from '@partner-commerce/contract';
-import type { Static } from 'typebox';
+} from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
+import type { Static } from 'typebox' with { 'resolution-mode': 'import' };
 import type { HttpMethod, QueryValue, RequestOptions, Transport } from './transport.js';
 
 /** Partner Center's collection envelope. */

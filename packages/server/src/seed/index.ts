@@ -18,7 +18,7 @@ export const DEMO = {
   cartId: 'b4c8fdea-cbe4-4d17-9576-13fcacbf9605',
 } as const;
 
-const CATALOG_FILE = new URL('./catalog.json', import.meta.url);
+const CATALOG_FILE = new URL('../../data/catalog.json', import.meta.url);
 
 export async function loadCatalogSeed(): Promise<CatalogSeed> {
   return JSON.parse(await readFile(CATALOG_FILE, 'utf8')) as CatalogSeed;
