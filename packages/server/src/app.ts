@@ -2,6 +2,7 @@
  * Builds the Fastify app: plugins (body parsing, headers, errors, auth, OpenAPI), the sandbox routes,
  * and the Partner Center API under `/v1`, every route of which requires a bearer token.
  */
+import { Type } from 'typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import AjvCompiler from '@fastify/ajv-compiler';
@@ -105,8 +106,17 @@ export async function buildApp({ config, db, logger = false }: AppOptions): Prom
   await app.register(openapi);
   await app.register(metrics);
 
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is up' } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { tags: ['operations'], summary: 'The database is reachable and migrated' } }, async (_req, reply) => {
+  const Status = (description: string) => Type.Object({ status: Type.String(), storage: Type.Optional(Type.String()) }, { description });
+  const healthzSchema = { tags: ['operations'], operationId: 'getHealth', summary: 'The process is up', security: [], docResponses: { 200: Status('Up') } };
+  app.get('/healthz', { schema: healthzSchema }, async () => ({ status: 'ok' }));
+  const readyzSchema = {
+    tags: ['operations'],
+    operationId: 'getReadiness',
+    summary: 'The database is reachable and migrated',
+    security: [],
+    docResponses: { 200: Status('Ready'), 503: Status('Not ready: migrations pending, or the database unreachable') },
+  };
+  app.get('/readyz', { schema: readyzSchema }, async (_req, reply) => {
     try {
       if (await migrationsApplied(db)) return { status: 'ready', storage: db.kind };
       return reply.status(503).send({ status: 'migrations pending', storage: db.kind });

@@ -58,7 +58,15 @@ export default fp(async function metrics(app: FastifyInstance) {
     if (route.endsWith('/checkout')) checkouts.inc({ status });
   });
 
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
+  app.get('/metrics', {
+    schema: {
+      tags: ['operations'],
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics',
+      security: [],
+      docResponses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    },
+  }, async (_req, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });

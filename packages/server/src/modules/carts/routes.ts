@@ -11,6 +11,7 @@ const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/customers/:customerId/carts', {
     schema: {
       tags,
+      operationId: 'createCart',
       summary: 'Create a cart',
       description: 'Line problems come back as lineItems[i].error (CartError) inside the 201 Cart, as Partner Center does.',
       params: CustomerParams,
@@ -25,13 +26,14 @@ const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/customers/:customerId/carts/:cartId', {
-    schema: { tags, summary: 'Get a cart', params: CartParams, response: { 200: Cart } },
+    schema: { tags, operationId: 'getCart', summary: 'Get a cart', params: CartParams, response: { 200: Cart } },
   }, (req) => service.getCart(app.db, actorOf(req), req.params.customerId, req.params.cartId));
 
   // The update doc's example path ends in a slash; ignoreTrailingSlash (app.ts) serves both.
   app.put('/customers/:customerId/carts/:cartId', {
     schema: {
       tags,
+      operationId: 'updateCart',
       summary: "Replace an active cart's lines",
       params: CartParams,
       body: CartInput,
@@ -45,6 +47,7 @@ const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/customers/:customerId/carts/:cartId/checkout', {
     schema: {
       tags,
+      operationId: 'checkoutCart',
       summary: 'Check out a cart',
       description:
         'Any body is accepted and ignored: none (the docs), or the JSON string "success" (the .NET and Java SDKs). ' +

@@ -13,6 +13,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/products', {
     schema: {
       tags,
+      operationId: 'listProducts',
       summary: 'List products of a country, optionally of one target view',
       querystring: Type.Object({ country: Country, targetView: Type.Optional(Type.String({ maxLength: 64 })) }),
       response: { 200: Collection(Product) },
@@ -20,20 +21,21 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, (req) => service.listProducts(app.db, req.query.country, req.query.targetView));
 
   app.get('/products/:productId', {
-    schema: { tags, summary: 'Get a product', params: Type.Object({ productId: Id }), querystring: CountryQuery, response: { 200: Product } },
+    schema: { tags, operationId: 'getProduct', summary: 'Get a product', params: Type.Object({ productId: Id }), querystring: CountryQuery, response: { 200: Product } },
   }, (req) => service.getProduct(app.db, req.params.productId, req.query.country));
 
   app.get('/products/:productId/skus', {
-    schema: { tags, summary: 'List the SKUs of a product', params: Type.Object({ productId: Id }), querystring: CountryQuery, response: { 200: Collection(Sku) } },
+    schema: { tags, operationId: 'listSkus', summary: 'List the SKUs of a product', params: Type.Object({ productId: Id }), querystring: CountryQuery, response: { 200: Collection(Sku) } },
   }, (req) => service.listSkus(app.db, req.params.productId, req.query.country));
 
   app.get('/products/:productId/skus/:skuId', {
-    schema: { tags, summary: 'Get a SKU', params: Type.Object({ productId: Id, skuId: Id }), querystring: CountryQuery, response: { 200: Sku } },
+    schema: { tags, operationId: 'getSku', summary: 'Get a SKU', params: Type.Object({ productId: Id, skuId: Id }), querystring: CountryQuery, response: { 200: Sku } },
   }, (req) => service.getSku(app.db, req.params.productId, req.params.skuId, req.query.country));
 
   app.get('/products/:productId/skus/:skuId/availabilities', {
     schema: {
       tags,
+      operationId: 'listAvailabilities',
       summary: 'List the availabilities of a SKU',
       params: Type.Object({ productId: Id, skuId: Id }),
       querystring: CountryQuery,
@@ -44,6 +46,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/products/:productId/skus/:skuId/availabilities/:availabilityId', {
     schema: {
       tags,
+      operationId: 'getAvailability',
       summary: 'Get an availability',
       params: Type.Object({ productId: Id, skuId: Id, availabilityId: Id }),
       querystring: CountryQuery,
@@ -52,11 +55,11 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, (req) => service.getAvailability(app.db, req.params.productId, req.params.skuId, req.params.availabilityId, req.query.country));
 
   app.get('/offers', {
-    schema: { tags, summary: 'List legacy offers of a country', querystring: CountryQuery, response: { 200: Collection(Offer) } },
+    schema: { tags, operationId: 'listOffers', summary: 'List legacy offers of a country', querystring: CountryQuery, response: { 200: Collection(Offer) } },
   }, (req) => service.listOffers(app.db, req.query.country));
 
   app.get('/offers/:offerId', {
-    schema: { tags, summary: 'Get a legacy offer', params: Type.Object({ offerId: Id }), querystring: CountryQuery, response: { 200: Offer } },
+    schema: { tags, operationId: 'getOffer', summary: 'Get a legacy offer', params: Type.Object({ offerId: Id }), querystring: CountryQuery, response: { 200: Offer } },
   }, (req) => service.getOffer(app.db, req.params.offerId, req.query.country));
 };
 

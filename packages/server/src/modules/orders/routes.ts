@@ -14,6 +14,7 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/customers/:customerId/orders', {
     schema: {
       tags,
+      operationId: 'listOrders',
       summary: "List a customer's orders, optionally of one billing cycle",
       params: CustomerParams,
       querystring: Type.Object({ billingType: Type.Optional(Type.String({ maxLength: 32 })), include_price: IncludePrice }),
@@ -26,6 +27,7 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/customers/:customerId/orders/:orderId', {
     schema: {
       tags,
+      operationId: 'getOrder',
       summary: 'Get an order',
       params: OrderParams,
       querystring: Type.Object({ include_price: IncludePrice }),
@@ -39,6 +41,7 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { tokenKinds: ['app+user'] },
     schema: {
       tags,
+      operationId: 'getOrderProvisioningStatus',
       summary: "Get the provisioning status of an order's lines (app+user tokens only)",
       params: OrderParams,
       response: { 200: Collection(OrderLineItemProvisioningStatus) },

@@ -11,6 +11,8 @@ import * as provisioning from '../provisioning/repo.js';
 import { controlAccess } from './access.js';
 import { SigninThrottle } from './signin-throttle.js';
 import { sendThrottled } from '../../plugins/throttling.js';
+import { THROTTLED } from '../../plugins/openapi.js';
+import { ErrorBody } from '@partner-commerce/contract';
 
 const SandboxCustomer = Type.Object({
   id: Type.String(),
@@ -30,6 +32,20 @@ const TokenRequest = Type.Object({
   resource: Type.Optional(Type.String({ maxLength: 256 })),
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
 });
+
+const TokenResponse = Type.Object(
+  {
+    token_type: Type.Literal('Bearer'),
+    expires_in: Type.Integer(),
+    expires_on: Type.Integer(),
+    resource: Type.String(),
+    access_token: Type.String(),
+  },
+  { description: 'An access token: a JWT the sandbox signs, its public key at /.well-known/jwks.json' },
+);
+
+/** The token endpoint's errors, in OAuth 2.0's shape (RFC 6749 §5.2), not Partner Center's. */
+const OAuthError = Type.Object({ error: Type.String(), error_description: Type.String() }, { title: 'OAuthError' });
 
 const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToken?: string }> = async (app, { tokens, adminToken }) => {
   // The control routes (/sandbox/...) are guarded; the token endpoint and the JWKS are open, as an issuer's are.
@@ -69,20 +85,37 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
   };
   const tokenSchema = {
     tags: ['sandbox'],
+    operationId: 'issueToken',
     summary: 'Sandbox token endpoint (form-encoded): client_credentials gives app-only tokens, password gives app+user tokens',
     consumes: ['application/x-www-form-urlencoded'],
     body: TokenRequest,
+    security: [],
+    docResponses: {
+      200: TokenResponse,
+      400: Type.Union([OAuthError, ErrorBody], { description: 'unsupported_grant_type (OAuth error), or a request that is not valid (error body)' }),
+      401: Type.Object(OAuthError.properties, { description: 'invalid_client: the credentials are not valid' }),
+      429: THROTTLED,
+    },
   };
   app.post('/oauth2/token', { schema: tokenSchema }, tokenHandler);
   // Where SDKs put a tenant in the authority: /{tenant}/oauth2/token and /{tenant}/oauth2/v2.0/token.
   app.post('/:tenant/oauth2/token', { schema: { ...tokenSchema, hide: true } }, tokenHandler);
   app.post('/:tenant/oauth2/v2.0/token', { schema: { ...tokenSchema, hide: true } }, tokenHandler);
 
-  app.get('/.well-known/jwks.json', { schema: { tags: ['sandbox'], summary: "The sandbox issuer's public keys" } }, async () => tokens.jwks!());
+  app.get('/.well-known/jwks.json', {
+    schema: {
+      tags: ['sandbox'],
+      operationId: 'getJwks',
+      summary: "The sandbox issuer's public keys",
+      security: [],
+      docResponses: { 200: Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.String())) }, { description: 'A JSON Web Key Set (RFC 7517)' }) },
+    },
+  }, async () => tokens.jwks!());
 
   app.post('/sandbox/partners', {
     schema: {
       tags: ['sandbox'],
+      operationId: 'createSandboxPartner',
       summary: 'Create an isolated partner tenant with one customer and an active cart',
       body: Type.Optional(Type.Object({ name: Type.Optional(Type.String({ maxLength: 128 })) })),
       response: {
@@ -102,6 +135,7 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
   app.post('/sandbox/partners/:tenantId/customers', {
     schema: {
       tags: ['sandbox'],
+      operationId: 'addSandboxCustomer',
       summary: "Add a customer (with an Azure subscription and an active cart) to a sandbox partner",
       params: Type.Object({ tenantId: Type.String({ format: 'uuid' }) }),
       body: Type.Optional(
@@ -122,6 +156,7 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
   app.put('/sandbox/partners/:tenantId/provisioning', {
     schema: {
       tags: ['sandbox'],
+      operationId: 'setProvisioningDelays',
       summary: "Set the partner's provisioning delay, in seconds, per product type (Azure, Software, OnlineServices, OnlineServicesNCE)",
       params: TenantParams,
       body: Type.Object({
@@ -139,6 +174,7 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
   app.put('/sandbox/partners/:tenantId/provisioning/faults/:catalogItemId', {
     schema: {
       tags: ['sandbox'],
+      operationId: 'setProvisioningFault',
       summary: "Make provisioning of a catalog item fail for this partner: `failures` times (then succeed), or on every attempt when absent",
       params: FaultParams,
       body: Type.Optional(
@@ -159,7 +195,13 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
   });
 
   app.delete('/sandbox/partners/:tenantId/provisioning/faults/:catalogItemId', {
-    schema: { tags: ['sandbox'], summary: 'Remove an injected provisioning failure', params: FaultParams },
+    schema: {
+      tags: ['sandbox'],
+      operationId: 'deleteProvisioningFault',
+      summary: 'Remove an injected provisioning failure',
+      params: FaultParams,
+      docResponses: { 200: Type.Object({}, { description: 'Removed, or there was none' }) },
+    },
   }, async (req, reply) => {
     const partner = await service.requirePartner(app.db, req.params.tenantId.toLowerCase());
     await provisioning.deleteFault(app.db, partner.tenantId, req.params.catalogItemId.toUpperCase());
@@ -169,6 +211,7 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
   app.get('/sandbox/partners/:tenantId/provisioning/jobs', {
     schema: {
       tags: ['sandbox'],
+      operationId: 'listProvisioningJobs',
       summary: "The partner's provisioning jobs: state, attempts, last error",
       params: TenantParams,
       response: {

@@ -10,6 +10,7 @@ const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/customers/:customerId/subscriptions', {
     schema: {
       tags,
+      operationId: 'listSubscriptions',
       summary: "List a customer's subscriptions, optionally those of one order",
       params: CustomerParams,
       querystring: Type.Object({ order_id: Type.Optional(Type.String({ maxLength: 64 })) }),
@@ -18,7 +19,7 @@ const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, (req) => service.listSubscriptions(app.db, req.principal.tenantId, req.params.customerId, req.query.order_id));
 
   app.get('/customers/:customerId/subscriptions/:subscriptionId', {
-    schema: { tags, summary: 'Get a subscription', params: SubscriptionParams, response: { 200: Subscription } },
+    schema: { tags, operationId: 'getSubscription', summary: 'Get a subscription', params: SubscriptionParams, response: { 200: Subscription } },
   }, (req) => service.getSubscription(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId));
 };
 
