@@ -3,6 +3,8 @@
  * (`--output table`, the default). Results go to stdout; progress and errors to stderr.
  */
 
+import { Progress, type ProgressStream } from './progress.js';
+
 export type OutputFormat = 'json' | 'table';
 
 export interface Column<T> {
@@ -40,16 +42,20 @@ export class Output {
   constructor(
     readonly format: OutputFormat,
     private readonly stdout: Writer,
-    private readonly stderr: Writer,
+    private readonly stderr: ProgressStream,
+    /** Progress while waiting (stderr): silenced by `--quiet`, unlike `info`. */
+    readonly progress: Progress = new Progress('plain', stderr),
   ) {}
 
   /** Prints `data` as JSON, or as the tables `table` makes of it. */
   result(data: unknown, table: () => string): void {
+    this.progress.clear();
     this.stdout.write(this.format === 'json' ? JSON.stringify(data, null, 2) + '\n' : table());
   }
 
-  /** A progress or status line (stderr, so stdout stays parseable). */
+  /** A warning, error or verbose line (stderr, so stdout stays parseable); `--quiet` keeps these. */
   info(line: string): void {
+    this.progress.clear();
     this.stderr.write(line + '\n');
   }
 }

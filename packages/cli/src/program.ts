@@ -2,9 +2,11 @@
  * The `pcx` commands, named after the Partner Center PowerShell cmdlets' verbs and nouns
  * (`pcx cart submit` is `Submit-PartnerCustomerCart -CustomerId -CartId`), on the SDK.
  */
+import { randomUUID } from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   createPartnerOperations,
+  PartnerCenterError,
   type Cart,
   type CartCheckoutResult,
   type Customer,
@@ -16,8 +18,9 @@ import {
 } from '@partner-commerce/sdk';
 import { readCartInput } from './cart-input.js';
 import { configPath, deleteConfig, readConfig, writeConfig, type PcxConfig } from './config.js';
-import { ExitCode, NotSignedInError, UsageError, report } from './errors.js';
+import { ExitCode, NotSignedInError, UsageError, report, type Service } from './errors.js';
 import { Output, renderFields, renderTable, type OutputFormat, type Writer } from './output.js';
+import { describeRetry, Progress, progressMode, type ProgressStream } from './progress.js';
 import { followProvisioning } from './wait.js';
 
 /** The sandbox's documented defaults (README): its URL and its demo partner's user. */
@@ -29,7 +32,7 @@ export const SANDBOX = {
 
 export interface Io {
   stdout: Writer;
-  stderr: Writer;
+  stderr: ProgressStream;
   env: NodeJS.ProcessEnv;
   readStdin: () => Promise<string>;
 }
@@ -38,23 +41,32 @@ interface GlobalOptions {
   output: OutputFormat;
   config?: string;
   verbose?: boolean;
+  quiet?: boolean;
+}
+
+/** What one run of `pcx` learns as it goes: what it prints with, and which service it called. */
+interface RunState {
+  out: Output;
+  exit: number;
+  service?: Service;
 }
 
 /** Runs `pcx` with `argv` (as process.argv: node, script, args…); resolves with the exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
-  let out = new Output(io.env.PCX_OUTPUT === 'json' ? 'json' : 'table', io.stdout, io.stderr);
-  let result: number = ExitCode.Ok;
-  const program = buildProgram(io, (o) => (out = o), (code) => (result = code));
+  const state: RunState = { out: new Output(io.env.PCX_OUTPUT === 'json' ? 'json' : 'table', io.stdout, io.stderr), exit: ExitCode.Ok };
+  const program = buildProgram(io, state);
   try {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-    return report(err, out);
+    return report(err, state.out, state.service);
+  } finally {
+    state.out.progress.clear();
   }
-  return result;
+  return state.exit;
 }
 
-function buildProgram(io: Io, setOutput: (o: Output) => void, setExit: (code: number) => void): Command {
+function buildProgram(io: Io, state: RunState): Command {
   const program = new Command('pcx')
     .description('Partner Center commerce from the shell: customers, catalog, carts, checkout, orders.')
     .version('0.1.0')
@@ -65,6 +77,7 @@ function buildProgram(io: Io, setOutput: (o: Output) => void, setExit: (code: nu
     )
     .option('--config <path>', 'config file (default: $PCX_CONFIG or ~/.config/pcx/config.json)')
     .option('-v, --verbose', 'print each HTTP attempt and retry on stderr')
+    .option('-q, --quiet', 'no progress on stderr while waiting (errors and warnings still print)')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
@@ -74,10 +87,11 @@ function buildProgram(io: Io, setOutput: (o: Output) => void, setExit: (code: nu
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const globals = cmd.optsWithGlobals<GlobalOptions>();
-      const out = new Output(globals.output, io.stdout, io.stderr);
-      setOutput(out);
+      const progress = new Progress(progressMode(io.stderr, { quiet: globals.quiet, env: io.env }), io.stderr);
+      const out = new Output(globals.output, io.stdout, io.stderr, progress);
+      state.out = out;
       const code = await fn({ out, globals, cmd }, ...(args.slice(0, -1) as A));
-      setExit(code ?? ExitCode.Ok);
+      state.exit = code ?? ExitCode.Ok;
     };
 
   /** The SDK client of the signed-in partner; the token it acquires is saved back to the config. */
@@ -88,8 +102,8 @@ function buildProgram(io: Io, setOutput: (o: Output) => void, setExit: (code: nu
     return client(config, path, globals, out);
   };
 
-  const client = (config: PcxConfig, path: string, globals: GlobalOptions, out: Output) =>
-    createPartnerOperations({
+  const client = (config: PcxConfig, path: string, globals: GlobalOptions, out: Output) => {
+    const partner = createPartnerOperations({
       baseUrl: config.baseUrl,
       cloud: config.cloud,
       credentials: config.credentials,
@@ -100,8 +114,18 @@ function buildProgram(io: Io, setOutput: (o: Output) => void, setExit: (code: nu
           await writeConfig(path, config);
         },
       },
-      onEvent: globals.verbose ? (e) => out.info(describeEvent(e)) : undefined,
+      onEvent: (e) => {
+        if (globals.verbose) out.info(describeEvent(e));
+        if (e.type === 'retry' && e.delayMs > 0) out.progress.countdown(e.delayMs, (left) => describeRetry(e, left));
+        else if (e.type === 'response' && e.attempt > 1) out.progress.clear();
+        if (e.type === 'response' && e.replayed) replayed.add(e.requestId);
+      },
     });
+    state.service = { baseUrl: partner.baseUrl, cloud: partner.cloud?.name };
+    return partner;
+  };
+  /** MS-RequestIds the service answered from its replay store (`Idempotent-Replayed: true`). */
+  const replayed = new Set<string>();
 
   // -------------------------------------------------------------------------------------------
   program
@@ -254,7 +278,7 @@ function buildProgram(io: Io, setOutput: (o: Output) => void, setExit: (code: nu
     action(async ({ out, globals }, opts: { customerId: string; file?: string; item?: string[] }) => {
       const body = await readCartInput(opts, io.readStdin);
       const created = await (await connect(globals, out)).customers.byId(opts.customerId).carts.create(body);
-      printCart(created, out);
+      return printCart(created, out, opts.customerId, 'created');
     }),
   );
   cart
@@ -264,7 +288,7 @@ function buildProgram(io: Io, setOutput: (o: Output) => void, setExit: (code: nu
     .requiredOption('--cart-id <id>', 'cart id')
     .action(
       action(async ({ out, globals }, opts: { customerId: string; cartId: string }) => {
-        printCart(await (await connect(globals, out)).customers.byId(opts.customerId).carts.byId(opts.cartId).get(), out);
+        return printCart(await (await connect(globals, out)).customers.byId(opts.customerId).carts.byId(opts.cartId).get(), out, opts.customerId);
       }),
     );
   cartLines(
@@ -276,7 +300,7 @@ function buildProgram(io: Io, setOutput: (o: Output) => void, setExit: (code: nu
   ).action(
     action(async ({ out, globals }, opts: { customerId: string; cartId: string; file?: string; item?: string[] }) => {
       const body = await readCartInput(opts, io.readStdin);
-      printCart(await (await connect(globals, out)).customers.byId(opts.customerId).carts.byId(opts.cartId).put(body), out);
+      return printCart(await (await connect(globals, out)).customers.byId(opts.customerId).carts.byId(opts.cartId).put(body), out, opts.customerId, 'saved');
     }),
   );
   cart
@@ -296,10 +320,31 @@ function buildProgram(io: Io, setOutput: (o: Output) => void, setExit: (code: nu
           opts: { customerId: string; cartId: string; wait?: boolean; interval: number; timeout: number; requestId?: string; customerUserUpn?: string },
         ) => {
           const partner = await connect(globals, out);
-          const result = await partner.customers
-            .byId(opts.customerId)
-            .carts.byId(opts.cartId)
-            .checkout({ requestId: opts.requestId, customerUserUpn: opts.customerUserUpn });
+          const customer = partner.customers.byId(opts.customerId);
+          const cartOps = customer.carts.byId(opts.cartId);
+          // The cart before: an Ordered one answers its original result; its lines name what an error is about.
+          const before = await cartOps.get();
+          const requestId = opts.requestId ?? randomUUID();
+          let result: CartCheckoutResult;
+          try {
+            result = await cartOps.checkout({ requestId, customerUserUpn: opts.customerUserUpn });
+          } catch (err) {
+            if (!(err instanceof PartnerCenterError) || err.code !== CART_ITEM_ERRORS) throw err;
+            const code = report(err, out);
+            printLineErrors(lineErrorsOf(err, before), out);
+            out.info(`fix them with \`pcx cart set --customer-id ${opts.customerId} --cart-id ${before.id} …\`, then submit again.`);
+            return code;
+          }
+          const replay = replayed.has(requestId)
+            ? `the service has already done this checkout (MS-RequestId ${requestId}) and replayed its original result`
+            : before.status === 'Ordered'
+              ? `cart ${before.id} was already checked out (${before.lastModifiedTimestamp}): this is its original result`
+              : undefined;
+          if (replay) {
+            // The stored result says what the orders were then; show what they are now.
+            result = { ...result, orders: await Promise.all(result.orders.map((o) => customer.orders.byId(o.id).get())) };
+            out.info(`note: ${replay}; order statuses are as of now.`);
+          }
           if (!opts.wait) {
             printCheckout(result, out);
             return result.orderErrors.length ? ExitCode.ProvisioningFailed : ExitCode.Ok;
@@ -322,7 +367,7 @@ function buildProgram(io: Io, setOutput: (o: Output) => void, setExit: (code: nu
             }
           }
           if (failed.length || result.orderErrors.length) return ExitCode.ProvisioningFailed;
-          out.info(`all ${progress.length} order(s) completed.`);
+          out.progress.note(`all ${progress.length} order(s) completed.`);
         },
       ),
     );
@@ -491,7 +536,41 @@ const subscriptionColumns = [
   { header: 'orderId', value: (s: Subscription) => s.orderId },
 ];
 
-function printCart(c: Cart, out: Output): void {
+/** Partner Center's 800009: checkout refused because cart lines have errors. */
+const CART_ITEM_ERRORS = 800009;
+
+interface LineError {
+  line: string;
+  catalogItemId: string | undefined;
+  error: { errorCode: number; errorDescription: string };
+}
+
+/** The lines of a cart that have errors, add-ons included (`0/addon 1`). */
+function cartLineErrors(c: Cart): LineError[] {
+  return c.lineItems.flatMap((l) => [
+    ...(l.error ? [{ line: String(l.id), catalogItemId: l.catalogItemId, error: l.error }] : []),
+    ...(l.addonItems ?? []).filter((a) => a.error).map((a) => ({ line: `${l.id}/addon ${a.id}`, catalogItemId: a.catalogItemId, error: a.error! })),
+  ]);
+}
+
+/** The reasons of an 800009 (`data: [{lineItemId, error}]`), with each line's catalog item from the cart. */
+function lineErrorsOf(err: PartnerCenterError, cart: Cart): LineError[] {
+  const reasons = (err.data as { lineItemId?: number; error?: LineError['error'] }[]).filter((d) => d && d.error);
+  if (!reasons.length) return cartLineErrors(cart);
+  return reasons.map((d) => ({ line: String(d.lineItemId), catalogItemId: cart.lineItems.find((l) => l.id === d.lineItemId)?.catalogItemId, error: d.error! }));
+}
+
+function printLineErrors(errors: LineError[], out: Output): void {
+  for (const e of errors) {
+    out.info(`  line ${e.line}${e.catalogItemId ? ` (${e.catalogItemId})` : ''}: ${e.error.errorCode} ${e.error.errorDescription}`);
+  }
+}
+
+/**
+ * Prints a cart; when `saved` (created or updated) and lines have errors, says which and why on stderr
+ * and answers exit 7: the cart exists (its id is printed) but cannot be checked out until fixed.
+ */
+function printCart(c: Cart, out: Output, customerId: string, saved?: 'created' | 'saved'): number {
   out.result(c, () =>
     renderFields([
       ['id', c.id],
@@ -509,8 +588,13 @@ function printCart(c: Cart, out: Output): void {
       { header: 'error', value: (l) => (l.error ? `${l.error.errorCode}: ${l.error.errorDescription}` : '') },
     ]),
   );
-  const errors = c.lineItems.filter((l) => l.error);
-  if (errors.length) out.info(`warning: ${errors.length} line(s) have errors and cannot be checked out; fix them with \`pcx cart set\`.`);
+  const errors = cartLineErrors(c);
+  if (!errors.length) return ExitCode.Ok;
+  const what = saved ? `cart ${c.id} was ${saved}, but` : `warning: cart ${c.id}:`;
+  out.info(`${what} ${errors.length} line(s) have errors and cannot be checked out:`);
+  printLineErrors(errors, out);
+  out.info(`fix them with \`pcx cart set --customer-id ${customerId} --cart-id ${c.id} …\` (every line of the cart, the fixed ones too).`);
+  return saved ? ExitCode.CartLineErrors : ExitCode.Ok;
 }
 
 function printCheckout(result: CartCheckoutResult, out: Output): void {

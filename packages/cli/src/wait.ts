@@ -1,6 +1,7 @@
 /**
- * `pcx cart submit --wait`: follows the checkout's pending orders until none is pending, printing a
- * progress line whenever an order moves ("order X: 2/3 lines fulfilled"). Line states come from the
+ * `pcx cart submit --wait`: follows the checkout's pending orders until none is pending. Progress: a
+ * pipe gets a line whenever an order moves ("order X: 2/3 lines fulfilled (pending)"); a terminal gets
+ * a live line of the pending orders and the time waited, and a line for each order that is done. Line states come from the
  * provisioning status (app+user tokens); with an app-only token, which may not read it, from the
  * order itself (a line with its subscription counts as fulfilled).
  */
@@ -64,16 +65,24 @@ export async function followProvisioning(
     return { order: fresh, total, fulfilled, unfulfilled: fresh.status === 'cancelled' ? total - fulfilled : 0 };
   };
 
+  const started = Date.now();
   let progress = await Promise.all(orders.map(probe));
   const pendingCount = () => progress.filter((p) => p.order.status === 'pending').length;
+  const live = out.progress.mode === 'tty';
   const show = () => {
     for (const p of progress) {
       const line = describe(p);
-      if (last.get(p.order.id) !== line) out.info(line);
+      // A terminal keeps the pending orders on the live line; a pipe gets every change.
+      if (last.get(p.order.id) !== line && (!live || p.order.status !== 'pending')) out.progress.note(line);
       last.set(p.order.id, line);
     }
+    const pending = progress.filter((p) => p.order.status === 'pending');
+    if (live && pending.length) {
+      const orders = pending.map((p) => `${p.order.id.slice(0, 8)}… ${p.fulfilled}/${p.total}`).join(', ');
+      out.progress.status(`provisioning, ${Math.round((Date.now() - started) / 1000)}s: ${pending.length} order(s) pending (${orders} lines fulfilled)`);
+    }
   };
-  if (pendingCount()) out.info(`waiting for ${pendingCount()} pending order(s) to be provisioned…`);
+  if (pendingCount()) out.progress.note(`waiting for ${pendingCount()} pending order(s) to be provisioned…`);
   show();
   while (pendingCount() > 0) {
     if (Date.now() >= deadline) return { progress, timedOut: true };

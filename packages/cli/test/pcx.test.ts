@@ -224,3 +224,61 @@ describe('pcx with app-only sign-in', () => {
     assert.equal(json<{ orders: OrderJson[] }>(r).orders[0].status, 'cancelled');
   });
 });
+
+describe('pcx on carts with line errors, and on checkouts done before', () => {
+  let p: Partner;
+  let env: Record<string, string>;
+  let customerId: string;
+  let cartId: string;
+  const BAD = 'NOPE:0001:NOPE';
+  const GOOD = 'DZH318Z0BXWC:0002:DZH318Z0BMRV,termDuration=P1M';
+  before(async () => {
+    p = await newPartner(ctx.app);
+    customerId = p.customers[0].id;
+    env = { PCX_CONFIG: join(dir, 'errors', 'config.json') };
+    ok(await pcx(['login', '--base-url', baseUrl, '--username', p.username], { ...env, PCX_PASSWORD: p.password }));
+  });
+
+  test('cart new leaving a line error: the cart is printed, each bad line on stderr, exit 7', async () => {
+    const r = await pcx(['-o', 'json', 'cart', 'new', '--customer-id', customerId, '--item', GOOD, '--item', BAD], env);
+    assert.equal(r.code, 7, r.stderr);
+    cartId = json<{ id: string }>(r).id;
+    assert.deepEqual(r.stderr.trimEnd().split('\n'), [
+      `cart ${cartId} was created, but 1 line(s) have errors and cannot be checked out:`,
+      `  line 1 (${BAD}): 10001 The catalog item ID ${BAD} is not valid.`,
+      `fix them with \`pcx cart set --customer-id ${customerId} --cart-id ${cartId} …\` (every line of the cart, the fixed ones too).`,
+    ]);
+    const table = await pcx(['cart', 'get', '--customer-id', customerId, '--cart-id', cartId], env);
+    ok(table); // reading a cart is no failure; the errors are still told
+    assert.match(table.stderr, new RegExp(`^warning: cart ${cartId}: 1 line\\(s\\) have errors`));
+  });
+
+  test('cart submit on it: the reason of each line, exit 1', async () => {
+    const r = await pcx(['cart', 'submit', '--customer-id', customerId, '--cart-id', cartId], env);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^error 800009: /);
+    assert.match(r.stderr, new RegExp(`^  line 1 \\(${BAD}\\): 10001 The catalog item ID ${BAD} is not valid\\.$`, 'm'));
+  });
+
+  test('a replayed checkout says so, and shows the orders as they are now', async () => {
+    ok(await pcx(['cart', 'set', '--customer-id', customerId, '--cart-id', cartId, '--item', GOOD], env));
+    const requestId = '7d0c5b0e-4b8e-4f43-9a55-3c1f8f5e2a11';
+    const submit = ['-o', 'json', 'cart', 'submit', '--customer-id', customerId, '--cart-id', cartId];
+    const first = await pcx([...submit, '--request-id', requestId], env);
+    ok(first);
+    assert.equal(first.stderr, '', 'a first checkout is no replay');
+    assert.deepEqual(json<{ orders: OrderJson[] }>(first).orders.map((o) => o.status), ['pending']);
+
+    const again = await pcx([...submit, '--request-id', requestId, '--wait', '--interval', '50'], env);
+    ok(again);
+    assert.match(again.stderr, new RegExp(`^note: the service has already done this checkout \\(MS-RequestId ${requestId}\\) and replayed its original result; order statuses are as of now\\.$`, 'm'));
+
+    const later = await pcx(submit, env);
+    ok(later);
+    assert.match(later.stderr, new RegExp(`^note: cart ${cartId} was already checked out \\(\\S+\\): this is its original result; order statuses are as of now\\.$`, 'm'));
+    const orders = json<{ orders: OrderJson[] }>(later).orders;
+    assert.deepEqual(orders.map((o) => o.id), json<{ orders: OrderJson[] }>(first).orders.map((o) => o.id), 'the same orders');
+    assert.deepEqual(orders.map((o) => o.status), ['completed'], 'as they are now, not as the stored result has them');
+  });
+});

@@ -10,17 +10,35 @@ export interface PcxResult {
   stderr: string;
 }
 
+export interface PcxOptions {
+  /** Runs `pcx` on a terminal of its own (a pseudo-terminal from util-linux `script`): stdout and stderr come together in `stdout`. */
+  tty?: boolean;
+  /** Ends the run (SIGTERM to its process group) once its output matches: for waits not worth sitting out. */
+  until?: RegExp;
+}
+
 /** Runs `pcx args…` with `env` on top of this process's environment (minus the test runner's own). */
-export function pcx(args: string[], env: Record<string, string | undefined>, input?: string): Promise<PcxResult> {
+export function pcx(args: string[], env: Record<string, string | undefined>, input?: string, opts: PcxOptions = {}): Promise<PcxResult> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.NODE_TEST_CONTEXT;
   delete childEnv.PCX_OUTPUT;
+  if (opts.tty) childEnv.TERM = 'xterm';
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const [command, argv] = opts.tty
+    ? ['script', ['--quiet', '--flush', '--return', '--command', [process.execPath, PCX, ...args].map(quote).join(' '), '/dev/null']]
+    : [process.execPath, [PCX, ...args]];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PCX, ...args], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, argv, { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'], detached: Boolean(opts.until) });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const watch = () => {
+      if (opts.until?.test(stdout + stderr) && child.exitCode === null && child.pid) {
+        opts.until = undefined;
+        process.kill(-child.pid, 'SIGTERM');
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', (d: string) => ((stdout += d), watch()));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => ((stderr += d), watch()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input ?? '');

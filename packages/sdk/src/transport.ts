@@ -45,7 +45,37 @@ export type TransportEvent =
       replayed: boolean;
       durationMs: number;
     }
-  | { type: 'retry'; method: HttpMethod; url: string; attempt: number; requestId: string; reason: string; delayMs: number };
+  | RetryEvent;
+
+/**
+ * The transport is about to wait, then send the call again: what failed, and for how long it waits.
+ * A CLI or app shows it as progress (the SDK itself never prints).
+ */
+export interface RetryEvent {
+  type: 'retry';
+  method: HttpMethod;
+  url: string;
+  /** The attempt that failed (1 for the first). */
+  attempt: number;
+  /** The retry about to be made (1-based; 0 for the new-token resend after a 401, which is not one). */
+  retry: number;
+  /** Retries the policy allows for this call. */
+  maxRetries: number;
+  /** MS-RequestId of the call: the same on the retry, so the service replays instead of acting twice. */
+  requestId: string;
+  /** HTTP status of the failed attempt; 0 when no response came (network error, timeout). */
+  status: number;
+  /** Partner Center error code of the failed attempt, or the network error's code (`ECONNREFUSED`…). */
+  code?: number | string;
+  /** `status 429 (…)`, `network error (ECONNREFUSED)`, `timeout`, `status 401: new token`. */
+  reason: string;
+  /** How long the transport waits before the retry. */
+  delayMs: number;
+  /** The wait the service asked for (`Retry-After`), when it did; `delayMs` is then this. */
+  retryAfterMs?: number;
+  /** The failure being retried. */
+  error: PartnerCenterError;
+}
 
 /** Supplies the bearer token of each attempt; `forceRefresh` after a 401 asks for a new one. */
 export type TokenGetter = (options: { forceRefresh: boolean }) => Promise<string>;
@@ -224,6 +254,7 @@ export class Transport {
       let retryAfterMs: number | undefined;
       let retryable: boolean;
       let reason: string;
+      let networkCode: string | undefined;
       if (outcome.kind === 'response') {
         const replayed = outcome.headers.get('idempotent-replayed') === 'true';
         emit({ type: 'response', method: req.method, url, attempt, requestId, status: outcome.status, replayed, durationMs: Date.now() - started });
@@ -250,7 +281,8 @@ export class Transport {
           // An expired or revoked cached token: take a new one once, at once; this is not a retry.
           tokenRefreshed = true;
           forceRefresh = true;
-          emit({ type: 'retry', method: req.method, url, attempt, requestId, reason: 'status 401: new token', delayMs: 0 });
+          const base = { type: 'retry', method: req.method, url, attempt, retry: 0, maxRetries: this.policy.maxRetries, requestId } as const;
+          emit({ ...base, status: 401, code: error.code, reason: 'status 401: new token', delayMs: 0, error });
           continue;
         }
         retryable =
@@ -263,6 +295,7 @@ export class Transport {
         const timedOut = outcome.kind === 'timeout';
         const ErrorClass = timedOut ? PartnerCenterTimeoutError : PartnerCenterConnectionError;
         const detail = timedOut ? `no response within ${timeoutMs} ms` : describeNetworkError(outcome.error);
+        networkCode = timedOut ? undefined : networkErrorCode(outcome.error);
         error = new ErrorClass({
           status: 0,
           code: timedOut ? 'timeout' : 'network',
@@ -273,14 +306,28 @@ export class Transport {
           cause: outcome.kind === 'network' ? outcome.error : undefined,
         });
         retryable = true;
-        reason = timedOut ? 'timeout' : 'network error';
+        reason = timedOut ? 'timeout' : `network error${networkCode ? ` (${networkCode})` : ''}`;
       }
 
       if (!retryable || retries >= this.policy.maxRetries) throw error;
       if (retryAfterMs !== undefined && retryAfterMs > this.policy.maxRetryAfterMs) throw error;
       retries++;
       const delayMs = retryAfterMs ?? backoffDelay(retries, this.policy);
-      emit({ type: 'retry', method: req.method, url, attempt, requestId, reason, delayMs });
+      emit({
+        type: 'retry',
+        method: req.method,
+        url,
+        attempt,
+        retry: retries,
+        maxRetries: this.policy.maxRetries,
+        requestId,
+        status: error.status,
+        code: networkCode ?? error.code,
+        reason,
+        delayMs,
+        retryAfterMs,
+        error,
+      });
       await sleep(delayMs, req.signal);
     }
   }
@@ -331,6 +378,15 @@ export class Transport {
       req.signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/** The system error code under fetch's "fetch failed" (`ECONNREFUSED`, `ENOTFOUND`…), when there is one. */
+export function networkErrorCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+  }
+  return undefined;
 }
 
 function describeNetworkError(error: unknown): string {

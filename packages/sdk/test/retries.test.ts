@@ -7,7 +7,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newPartner, startApp, type Partner, type TestContext } from '../../server/test/helpers.js';
-import { createPartnerOperations, PartnerCenterError, PartnerCenterTimeoutError, type TransportEvent } from '../src/index.js';
+import { createServer } from 'node:net';
+import {
+  createPartnerOperations,
+  PartnerCenterConnectionError,
+  PartnerCenterError,
+  PartnerCenterTimeoutError,
+  type RetryEvent,
+  type TransportEvent,
+} from '../src/index.js';
 import { listen, startFaultProxy, type FaultProxy, type ProxyAction } from './support.js';
 
 let ctx: TestContext;
@@ -134,6 +142,35 @@ describe('retries with the same MS-RequestId', () => {
   });
 });
 
+describe('an unreachable service', () => {
+  test('connection refused: each retry is an event with the network code, then a PartnerCenterConnectionError', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const events: TransportEvent[] = [];
+    const client = createPartnerOperations({
+      baseUrl: `http://127.0.0.1:${port}`,
+      credentials: { clientId: 'f1ce5d2b-6b1a-4c3e-9e8a-5a1d7c0e2b41', clientSecret: 'sandbox-secret' },
+      retry: { initialDelayMs: 5, maxDelayMs: 20, maxRetries: 2 },
+      onEvent: (e) => events.push(e),
+    });
+    const err = await client.customers.get().catch((e: unknown) => e);
+    assert.ok(err instanceof PartnerCenterConnectionError, String(err));
+    assert.equal(err.attempts, 3);
+    const retries = events.filter((e): e is RetryEvent => e.type === 'retry');
+    assert.deepEqual(retries.map((e) => [e.retry, e.maxRetries, e.status, e.code, e.reason]), [
+      [1, 2, 0, 'ECONNREFUSED', 'network error (ECONNREFUSED)'],
+      [2, 2, 0, 'ECONNREFUSED', 'network error (ECONNREFUSED)'],
+    ]);
+    assert.ok(retries.every((e) => e.url === `http://127.0.0.1:${port}/oauth2/token` && e.delayMs > 0), 'the sign-in is what failed');
+    assert.equal(new Set(retries.map((e) => e.requestId)).size, 1);
+  });
+});
+
 describe('throttling and conflicts', () => {
   test('429 waits for Retry-After before the retry', async () => {
     const { client, proxy, events, customer } = await setup({
@@ -147,8 +184,16 @@ describe('throttling and conflicts', () => {
     assert.ok(Date.now() - started >= 990, 'waited the second Retry-After asked for');
     const requests = events.filter((e): e is Extract<TransportEvent, { type: 'request' }> => e.type === 'request' && e.url.includes('/orders'));
     assert.equal(requests.length, 2);
-    const retry = events.find((e) => e.type === 'retry');
-    assert.equal(retry?.type === 'retry' && retry.delayMs, 1000);
+    const retries = events.filter((e): e is RetryEvent => e.type === 'retry');
+    assert.equal(retries.length, 1);
+    const { type, method, attempt, retry, maxRetries, status, reason, delayMs, retryAfterMs, requestId, error } = retries[0];
+    assert.deepEqual(
+      { type, method, attempt, retry, maxRetries, status, reason, delayMs, retryAfterMs },
+      { type: 'retry', method: 'GET', attempt: 1, retry: 1, maxRetries: 3, status: 429, reason: 'status 429', delayMs: 1000, retryAfterMs: 1000 },
+      'the event says what a progress line needs: the status, the wait the service asked for, which retry',
+    );
+    assert.equal(requestId, requests[0].requestId);
+    assert.match(error.description, /Rate limit is exceeded/);
     const attempts = apiAttempts(proxy, '/orders');
     assert.equal(attempts[1].requestId, attempts[0].requestId);
   });
