@@ -61,6 +61,8 @@ describe('README walk-throughs, run as pasted', { skip: hasJq ? false : 'jq is n
   let env: Record<string, string>;
   let dir: string;
   before(async () => {
+    // `npx pcx` in the repo is the compiled CLI (packages/cli/dist): bring the build up to date first.
+    ok(await run('npm', ['run', 'build', '--silent'], {}));
     ctx = await startApp({ PC_PROVISIONING_DELAY_SECONDS: '0' });
     const port = new URL(await listen(ctx)).port;
     worker = new ProvisioningWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20 });
