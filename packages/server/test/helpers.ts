@@ -33,7 +33,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestCo
   const config = loadConfig({ ...env, PC_DATA_DIR: 'memory://' });
   const db = await openTestDatabase();
   if (config.seedDemo) await seedDemo(db, config);
-  const app = await buildApp({ config, db });
+  const app = await buildApp({ config, db, ...(process.env.TEST_LOG ? { logger: { level: 'error' } } : {}) });
   await app.ready();
   return {
     app,

@@ -2,7 +2,8 @@
 import type { CartCheckoutResult, CartLineItem } from '@partner-commerce/contract';
 import type { Queryable, Writer } from '../../db/database.js';
 import { catalogItemsSql, type CatalogItemRow } from '../catalog/repo.js';
-import { toCustomerRecord, type CustomerRecord, type CustomerRow } from '../customers/repo.js';
+import { toCustomerRecord, type ReadCustomer, type CustomerRow } from '../customers/repo.js';
+import { offsetOf } from '../clock/repo.js';
 
 export interface CartRecord {
   id: string;
@@ -65,7 +66,7 @@ const CART_ITEM_IDS = `ARRAY(SELECT DISTINCT ids.id FROM jsonb_array_elements(c.
 
 export interface FoundCart {
   cart: CartRecord;
-  customer: CustomerRecord;
+  customer: ReadCustomer;
   /** The catalog items its lines name, when asked for (`withCatalog`). */
   catalogItems: CatalogItemRow[];
 }
@@ -75,7 +76,7 @@ const findCartSql = (lock: LockMode, withCatalog: boolean) =>
   `SELECT c.id, c.partner_tenant_id, c.customer_id, c.status, c.creation_timestamp, c.last_modified_timestamp,
           c.expiration_timestamp, c.last_modified_user, c.partner_on_record_attestation_accepted, c.checkout_result,
           c.partly_ordered, c.line_items,
-          to_jsonb(cu) AS customer
+          to_jsonb(cu) || jsonb_build_object('clock_offset_ms', ${offsetOf('cu.partner_tenant_id')}) AS customer
           ${withCatalog ? `, (SELECT jsonb_agg(ci) FROM (${catalogItemsSql(CART_ITEM_IDS)}) ci) AS catalog_items` : ''}
      FROM carts c JOIN customers cu ON cu.id = c.customer_id
     WHERE c.id = $1 AND c.customer_id = $2 AND c.partner_tenant_id = $3

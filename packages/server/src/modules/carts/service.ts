@@ -16,6 +16,7 @@ import { placeOrders, renderOrder, type OrderGroupSpec } from '../orders/service
 import { listCartOrders } from '../orders/repo.js';
 import { findOwnedSubscriptions } from '../subscriptions/repo.js';
 import type { ProvisioningPolicy } from '../provisioning/service.js';
+import { clockAt } from '../clock/service.js';
 import * as repo from './repo.js';
 import {
   assignOrderGroups,
@@ -81,12 +82,12 @@ export interface CreateCartOptions {
 export async function createCart(db: Database, principal: Actor, customerId: string, input: CartInput, opts: CreateCartOptions = {}): Promise<Cart> {
   return db.transaction(async (tx) => {
     const customer = await requireCustomer(tx, principal.tenantId, customerId);
+    const now = clockAt(customer.clockOffsetMs);
     if (opts.requestId) {
       const existing = await repo.findCartIdByCreationRequest(tx, principal.tenantId, opts.requestId);
       if (existing && existing.customer_id === customer.id) return renderCart((await repo.findCart(tx, principal.tenantId, customer.id, existing.id))!.cart);
       if (existing) fail('RequestIdReused', `MS-RequestId ${opts.requestId} was already used to create a cart for another customer.`);
     }
-    const now = new Date();
     const cart: repo.CartRecord = {
       id: opts.cartId ?? randomUUID(),
       partnerTenantId: principal.tenantId,
@@ -135,7 +136,7 @@ export async function getCart(db: Database, principal: Actor, customerId: string
 export async function updateCart(db: Database, principal: Actor, customerId: string, cartId: string, input: CartInput): Promise<Cart> {
   return db.transaction(async (tx) => {
     const { cart, customer } = await requireCart(tx, principal.tenantId, customerId, cartId, { lock: 'wait' });
-    const now = new Date();
+    const now = clockAt(customer.clockOffsetMs);
     if (cart.status !== 'Active') fail('CartAlreadySubmitted', `Cannot update an already submitted cart ${cart.id}.`);
     if (isExpired(cart, now)) failExpired(cart);
     if (cart.partlyOrdered) {
@@ -208,7 +209,7 @@ export async function checkout(
       // The cart, its customer and the catalog items its lines name, in one statement.
       const { cart, customer, catalogItems } = await requireCart(tx, principal.tenantId, customerId, cartId, { lock: 'nowait', withCatalog: true });
       if (cart.status === 'Ordered' && cart.checkoutResult) return cart.checkoutResult;
-      const now = new Date();
+      const now = clockAt(customer.clockOffsetMs);
       if (isExpired(cart, now)) failExpired(cart);
       const broken = cart.lineItems.filter(lineHasError);
       if (broken.length) {

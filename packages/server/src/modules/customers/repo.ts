@@ -1,5 +1,6 @@
 /** Customer SQL. Every read is scoped by the partner tenant: another partner's customer is not found. */
 import type { Queryable } from '../../db/database.js';
+import { offsetOf } from '../clock/repo.js';
 
 export interface CustomerRecord {
   id: string;
@@ -12,6 +13,11 @@ export interface CustomerRecord {
   billingContact: { id: string; firstName: string; lastName: string; email: string; address: Record<string, string> };
 }
 
+/** A customer as read: with its partner's clock (offset from real time, ms), read in the same statement. */
+export interface ReadCustomer extends CustomerRecord {
+  clockOffsetMs: number;
+}
+
 export interface CustomerRow {
   id: string;
   partner_tenant_id: string;
@@ -21,9 +27,10 @@ export interface CustomerRow {
   country: string;
   culture: string;
   billing_contact: CustomerRecord['billingContact'];
+  clock_offset_ms: string | number | null;
 }
 
-export const toCustomerRecord = (r: CustomerRow): CustomerRecord => ({
+export const toCustomerRecord = (r: CustomerRow): ReadCustomer => ({
   id: r.id,
   partnerTenantId: r.partner_tenant_id,
   commerceId: r.commerce_id,
@@ -32,16 +39,18 @@ export const toCustomerRecord = (r: CustomerRow): CustomerRecord => ({
   country: r.country,
   culture: r.culture,
   billingContact: r.billing_contact,
+  clockOffsetMs: Number(r.clock_offset_ms ?? 0),
 });
 
-const COLUMNS = 'id, partner_tenant_id, commerce_id, company_name, domain, country, culture, billing_contact';
+const COLUMNS = `id, partner_tenant_id, commerce_id, company_name, domain, country, culture, billing_contact,
+  ${offsetOf('customers.partner_tenant_id')} AS clock_offset_ms`;
 
-export async function findCustomer(q: Queryable, tenantId: string, customerId: string): Promise<CustomerRecord | undefined> {
+export async function findCustomer(q: Queryable, tenantId: string, customerId: string): Promise<ReadCustomer | undefined> {
   const rows = await q.query<CustomerRow>(`SELECT ${COLUMNS} FROM customers WHERE id = $1 AND partner_tenant_id = $2`, [customerId, tenantId]);
   return rows[0] && toCustomerRecord(rows[0]);
 }
 
-export async function listCustomers(q: Queryable, tenantId: string, limit: number): Promise<CustomerRecord[]> {
+export async function listCustomers(q: Queryable, tenantId: string, limit: number): Promise<ReadCustomer[]> {
   const rows = await q.query<CustomerRow>(
     `SELECT ${COLUMNS} FROM customers WHERE partner_tenant_id = $1 ORDER BY created_at, id LIMIT $2`,
     [tenantId, limit],

@@ -5,10 +5,10 @@ import { fail } from '../../errors.js';
 import { collection, isGuid, link } from '../../wire.js';
 import * as repo from './repo.js';
 
-export type { CustomerRecord } from './repo.js';
+export type { CustomerRecord, ReadCustomer } from './repo.js';
 
 /** The customer `customerId` of partner `tenantId`; 404 when it does not exist or belongs to another partner. */
-export async function requireCustomer(db: Queryable, tenantId: string, customerId: string): Promise<repo.CustomerRecord> {
+export async function requireCustomer(db: Queryable, tenantId: string, customerId: string): Promise<repo.ReadCustomer> {
   if (!isGuid(customerId)) fail('InvalidCustomerId', `Invalid Customer Id: ${customerId.slice(0, 64)} is not a GUID.`);
   const customer = await repo.findCustomer(db, tenantId, customerId.toLowerCase());
   if (!customer) fail('TenantNotFound', `Customer ${customerId} was not found.`);

@@ -1,5 +1,6 @@
 /** Provisioning SQL: the job queue (claimed under row locks), line and order state changes, sandbox controls. */
 import type { Queryable, Writer } from '../../db/database.js';
+import { tenantNow } from '../clock/repo.js';
 
 export interface JobRow {
   order_id: string;
@@ -10,7 +11,7 @@ export interface JobRow {
   last_error: string | null;
 }
 
-/** Enqueues one job per pending order, due after the partner's (or the default) delay for its slowest product type. */
+/** Enqueues one job per pending order, due (on the partner's clock) after its delay for the order's slowest product type. */
 export async function enqueueJobs(
   q: Writer,
   tenantId: string,
@@ -22,7 +23,7 @@ export async function enqueueJobs(
   await q.query(
     `INSERT INTO provisioning_jobs (order_id, partner_tenant_id, state, run_at, max_attempts)
      SELECT x."orderId", $2, 'queued',
-            now() + make_interval(secs => max(coalesce((s.delays ->> lower(x."productType"))::float8, $3))), $4
+            ${tenantNow('$2::uuid')} + make_interval(secs => max(coalesce((s.delays ->> lower(x."productType"))::float8, $3))), $4
        FROM jsonb_to_recordset($1::jsonb) AS x("orderId" text, "productType" text)
        LEFT JOIN sandbox_provisioning_settings s ON s.partner_tenant_id = $2
       GROUP BY x."orderId"`,
@@ -31,23 +32,35 @@ export async function enqueueJobs(
 }
 
 /**
- * Claims up to `limit` due jobs for `workerId`: queued ones whose time has come, and running ones
- * whose worker's lease ran out (it crashed). SKIP LOCKED keeps concurrent workers off each other's jobs.
+ * Claims up to `limit` due jobs for `workerId` (of one tenant with `tenantId`): queued ones whose time
+ * has come on their partner's clock, and running ones whose worker's lease ran out (it crashed; leases
+ * are real time). SKIP LOCKED keeps concurrent workers off each other's jobs.
  */
-export async function claimJobs(q: Queryable, workerId: string, limit: number, leaseSeconds: number): Promise<JobRow[]> {
+export async function claimJobs(q: Queryable, workerId: string, limit: number, leaseSeconds: number, tenantId?: string): Promise<JobRow[]> {
   return q.query<JobRow>(
     `UPDATE provisioning_jobs j
         SET state = 'running', locked_by = $1, locked_until = now() + make_interval(secs => $3),
             attempts = j.attempts + 1, updated_at = now()
       WHERE j.order_id IN (
         SELECT order_id FROM provisioning_jobs
-         WHERE (state = 'queued' AND run_at <= now()) OR (state = 'running' AND locked_until < now())
+         WHERE ((state = 'queued' AND run_at <= ${tenantNow('provisioning_jobs.partner_tenant_id')}) OR (state = 'running' AND locked_until < now()))
+           AND ($4::uuid IS NULL OR partner_tenant_id = $4::uuid)
          ORDER BY run_at
          LIMIT $2
          FOR UPDATE SKIP LOCKED)
       RETURNING j.order_id, j.partner_tenant_id, j.state, j.attempts, j.max_attempts, j.last_error`,
-    [workerId, limit, leaseSeconds],
+    [workerId, limit, leaseSeconds, tenantId ?? null],
   );
+}
+
+/** The tenant's unfinished jobs: the earliest due time of the queued ones, and whether any is running. */
+export async function pendingWork(q: Queryable, tenantId: string): Promise<{ nextDue: Date | null; running: number }> {
+  const [r] = await q.query<{ next_due: Date | null; running: string | number }>(
+    `SELECT min(run_at) FILTER (WHERE state = 'queued') AS next_due, count(*) FILTER (WHERE state = 'running') AS running
+       FROM provisioning_jobs WHERE partner_tenant_id = $1 AND state IN ('queued', 'running')`,
+    [tenantId],
+  );
+  return { nextDue: r.next_due ? new Date(r.next_due) : null, running: Number(r.running) };
 }
 
 /** Locks the job if `workerId` still holds it (another worker may have taken over an expired lease). */
@@ -70,7 +83,7 @@ export async function finishJob(q: Queryable, orderId: string, state: 'done' | '
 
 export async function retryJobLater(q: Queryable, orderId: string, workerId: string, delayMs: number, lastError: string) {
   await q.query(
-    `UPDATE provisioning_jobs SET state = 'queued', run_at = now() + make_interval(secs => $3 / 1000.0), last_error = $4,
+    `UPDATE provisioning_jobs SET state = 'queued', run_at = ${tenantNow('provisioning_jobs.partner_tenant_id')} + make_interval(secs => $3 / 1000.0), last_error = $4,
             locked_by = NULL, locked_until = NULL, updated_at = now()
       WHERE order_id = $1 AND locked_by = $2 AND state = 'running'`,
     [orderId, workerId, delayMs, lastError],

@@ -8,6 +8,7 @@ import type { Database } from '../../db/database.js';
 import { resolveCatalogItems } from '../catalog/service.js';
 import { buildSubscription, type SubscriptionRecord } from '../subscriptions/service.js';
 import { insertSubscriptions } from '../subscriptions/repo.js';
+import { partnerNow } from '../clock/service.js';
 import * as repo from './repo.js';
 
 export interface ProvisioningPolicy {
@@ -41,7 +42,7 @@ export async function runJob(db: Database, job: repo.JobRow, workerId: string, p
 
       const [order] = await tx.query<{ customer_id: string }>('SELECT customer_id FROM orders WHERE id = $1', [job.order_id]);
       const items = await resolveCatalogItems(tx, lines.map((l) => l.offer_id));
-      const now = new Date();
+      const now = await partnerNow(tx, job.partner_tenant_id);
       const created: SubscriptionRecord[] = [];
       const activated: string[] = [];
       const settled = lines.map((l) => {
@@ -107,4 +108,29 @@ async function recordFailure(db: Database, job: repo.JobRow, workerId: string, p
     await repo.finishJob(tx, job.order_id, 'failed', message);
     return 'failed';
   });
+}
+
+/**
+ * Runs the tenant's due jobs here and now, until none is due on its clock (the sandbox clock's
+ * advance settles the tenant before it answers). A due job another worker holds is waited for; a job
+ * whose lease ran out is taken over, as a worker would.
+ */
+export async function runDueJobs(db: Database, tenantId: string, runnerId: string, policy: ProvisioningPolicy): Promise<number> {
+  let ran = 0;
+  for (;;) {
+    const claimed = await repo.claimJobs(db, runnerId, 10, 60, tenantId);
+    for (const job of claimed) {
+      await runJob(db, job, runnerId, policy);
+      ran++;
+    }
+    if (claimed.length) continue;
+    const [{ nextDue, running }, now] = [await repo.pendingWork(db, tenantId), await partnerNow(db, tenantId)];
+    if (!running && !(nextDue && nextDue <= now)) return ran;
+    await new Promise((resolve) => setTimeout(resolve, 20)); // another worker's job: it commits soon
+  }
+}
+
+/** When the tenant's next job falls due on its clock (null: none waits). */
+export async function nextJobDue(db: Database, tenantId: string): Promise<Date | null> {
+  return (await repo.pendingWork(db, tenantId)).nextDue;
 }

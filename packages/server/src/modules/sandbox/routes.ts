@@ -8,6 +8,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TokenService } from '../../auth/tokens.js';
 import * as service from './service.js';
 import * as provisioning from '../provisioning/repo.js';
+import { nextJobDue, runDueJobs } from '../provisioning/service.js';
+import { advanceClock, getClock, type DueWork } from '../clock/service.js';
 import { controlAccess } from './access.js';
 import { SigninThrottle } from './signin-throttle.js';
 import { sendThrottled } from '../../plugins/throttling.js';
@@ -233,6 +235,43 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
     const partner = await service.requirePartner(app.db, req.params.tenantId.toLowerCase());
     const jobs = await provisioning.listJobs(app.db, partner.tenantId);
     return { items: jobs.map((j) => ({ ...j, runAt: new Date(j.runAt).toISOString() })) };
+  });
+
+  // The partner's clock (Stripe's test clocks): read it; move it forward and let what falls due happen.
+  const ClockState = Type.Object({
+    now: Type.String({ format: 'date-time', description: "The partner's time" }),
+    offsetSeconds: Type.Number({ description: 'How far ahead of real time it runs (0: never moved)' }),
+  });
+  const dueWork: DueWork[] = [
+    { nextDue: nextJobDue, runDue: (db, tenantId) => runDueJobs(db, tenantId, `clock-${process.pid}`, app.config.provisioning) },
+  ];
+  app.get('/sandbox/partners/:tenantId/clock', {
+    schema: { tags: ['sandbox'], operationId: 'getClock', summary: "Read the partner's clock", params: TenantParams, response: { 200: ClockState } },
+  }, async (req) => {
+    const partner = await service.requirePartner(app.db, req.params.tenantId.toLowerCase());
+    return getClock(app.db, partner.tenantId);
+  });
+  app.post('/sandbox/partners/:tenantId/clock', {
+    schema: {
+      tags: ['sandbox'],
+      operationId: 'advanceClock',
+      summary: "Move the partner's clock forward, by a duration or to an instant (never back)",
+      description:
+        'Everything that falls due on the way (provisioning, renewals, expiries) runs in order, at its due time, before the answer: ' +
+        "the partner's state has settled when this returns. Other partners' clocks do not move.",
+      params: TenantParams,
+      body: Type.Object(
+        {
+          advanceBy: Type.Optional(Type.String({ maxLength: 64, description: 'An ISO-8601 duration: P8D, PT12H, P1M, P1Y' })),
+          to: Type.Optional(Type.String({ maxLength: 64, description: 'An instant, ISO-8601 with a time zone' })),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: ClockState },
+    },
+  }, async (req) => {
+    const partner = await service.requirePartner(app.db, req.params.tenantId.toLowerCase());
+    return advanceClock(app.db, partner.tenantId, req.body, dueWork);
   });
 };
 

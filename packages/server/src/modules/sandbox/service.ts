@@ -12,6 +12,7 @@ import { insertCustomer, type CustomerRecord } from '../customers/repo.js';
 import { resolveCatalogItems } from '../catalog/service.js';
 import { buildSubscription } from '../subscriptions/service.js';
 import { insertSubscriptions } from '../subscriptions/repo.js';
+import { partnerNow } from '../clock/service.js';
 
 export interface PartnerCredentials {
   tenantId: string;
@@ -93,7 +94,7 @@ async function insertAzureSubscription(db: Database, tenantId: string, customerI
     quantity: 1,
     billingCycle: 'monthly',
     status: 'active',
-    now: new Date(),
+    now: await partnerNow(db, tenantId),
   });
   await insertSubscriptions(db, [{ ...sub, id: subscriptionId, orderId: null }]);
 }
