@@ -19,7 +19,7 @@ import type {
   Subscription,
 } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
 import type { Static } from 'typebox' with { 'resolution-mode': 'import' };
-import type { HttpMethod, QueryValue, RequestOptions, Transport } from './transport.js';
+import type { HttpMethod, QueryValue, RequestOptions, Transport } from '../transport.js';
 
 /** Partner Center's collection envelope. */
 export interface Collection<T> {
