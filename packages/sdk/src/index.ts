@@ -12,13 +12,13 @@
  */
 import { resolveCloud, type Cloud, type CloudName } from './clouds.js';
 import { createTokenGetter, type Credentials, type TokenCache } from './credentials.js';
-import { CustomerCollectionOperations, OfferCollectionOperations, ProductCollectionOperations } from './resources.js';
+import { CustomerCollectionOperations, OfferCollectionOperations, ProductCollectionOperations } from './resources/index.js';
 import { Transport, type TokenGetter, type TransportOptions } from './transport.js';
 
 export * from './clouds.js';
 export * from './credentials.js';
 export * from './errors.js';
-export * from './resources.js';
+export * from './resources/index.js';
 export * from './transport.js';
 export type {
   Availability,

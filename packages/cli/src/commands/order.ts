@@ -1,0 +1,76 @@
+/** `pcx order`: a customer's orders and their provisioning status (the server's `modules/orders`). */
+import type { Command } from 'commander';
+import type { Order, OrderLineItemProvisioningStatus } from '@partner-commerce/sdk';
+import type { Context } from '../context.js';
+import { renderFields, renderTable } from '../output.js';
+
+export function registerOrderCommands(program: Command, { action, connect }: Context): void {
+  const order = program.command('order').description("a customer's orders (Get-PartnerCustomerOrder)");
+  order
+    .command('list')
+    .description('list the orders, with prices')
+    .requiredOption('--customer-id <id>', 'customer id')
+    .option('--billing-type <cycle>', 'only orders of this billing cycle (monthly, one_time…)')
+    .action(
+      action(async ({ out, globals }, opts: { customerId: string; billingType?: string }) => {
+        const list = await (await connect(globals, out)).customers.byId(opts.customerId).orders.get({ billingType: opts.billingType, includePrice: true });
+        out.result(list, () => renderTable(list.items, orderColumns));
+      }),
+    );
+  order
+    .command('get')
+    .description('show an order and its lines')
+    .requiredOption('--customer-id <id>', 'customer id')
+    .requiredOption('--order-id <id>', 'order id')
+    .action(
+      action(async ({ out, globals }, opts: { customerId: string; orderId: string }) => {
+        const o = await (await connect(globals, out)).customers.byId(opts.customerId).orders.byId(opts.orderId).get({ includePrice: true });
+        out.result(o, () =>
+          renderFields([
+            ['id', o.id],
+            ['status', o.status],
+            ['billing cycle', o.billingCycle],
+            ['created', o.creationDate],
+            ['total', o.totalPrice === undefined ? undefined : `${o.currencySymbol}${o.totalPrice} ${o.currencyCode}`],
+          ]) +
+          '\n' +
+          renderTable(o.lineItems, [
+            { header: 'line', value: (l) => l.lineItemNumber },
+            { header: 'offerId', value: (l) => l.offerId },
+            { header: 'name', value: (l) => l.friendlyName },
+            { header: 'qty', value: (l) => l.quantity },
+            { header: 'term', value: (l) => l.termDuration },
+            { header: 'subscriptionId', value: (l) => l.subscriptionId },
+          ]),
+        );
+      }),
+    );
+  order
+    .command('status')
+    .description("the provisioning status of an order's lines (needs a user sign-in: pcx login --sandbox or --username)")
+    .requiredOption('--customer-id <id>', 'customer id')
+    .requiredOption('--order-id <id>', 'order id')
+    .action(
+      action(async ({ out, globals }, opts: { customerId: string; orderId: string }) => {
+        const list = await (await connect(globals, out)).customers.byId(opts.customerId).orders.byId(opts.orderId).provisioningStatus.get();
+        out.result(list, () =>
+          renderTable(list.items as (OrderLineItemProvisioningStatus & { error?: { code: number; description: string } })[], [
+            { header: 'line', value: (l) => l.lineItemNumber },
+            { header: 'status', value: (l) => l.status },
+            { header: 'quantity', value: (l) => l.quantityProvisioningInformation.map((q) => `${q.quantity} ${q.status}`) },
+            { header: 'error', value: (l) => (l.error ? `${l.error.code}: ${l.error.description}` : '') },
+          ]),
+        );
+      }),
+    );
+}
+
+/** The columns of an order list, also what `pcx cart submit` prints its orders with. */
+export const orderColumns = [
+  { header: 'id', value: (o: Order) => o.id },
+  { header: 'created', value: (o: Order) => o.creationDate },
+  { header: 'billing', value: (o: Order) => o.billingCycle },
+  { header: 'status', value: (o: Order) => o.status },
+  { header: 'lines', value: (o: Order) => o.lineItems.length },
+  { header: 'total', value: (o: Order) => (o.totalPrice === undefined ? '' : `${o.totalPrice} ${o.currencyCode}`) },
+];

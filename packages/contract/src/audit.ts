@@ -1,0 +1,25 @@
+/** Audit records (Partner Center's AuditRecord). Served by the server's `modules/audit`. */
+import { Type } from 'typebox';
+import { Attributes } from './common.js';
+
+/** Partner Center's AuditRecord, for the carts and orders this service records. */
+export const AuditRecord = Type.Object(
+  {
+    id: Type.String(),
+    partnerId: Type.String(),
+    customerId: Type.String(),
+    customerName: Type.String(),
+    userPrincipalName: Type.String(),
+    applicationId: Type.String(),
+    resourceType: Type.String(),
+    resourceId: Type.String(),
+    resourceNewValue: Type.String(),
+    operationType: Type.String(),
+    operationStatus: Type.String(),
+    operationDate: Type.String({ format: 'date-time' }),
+    originalCorrelationId: Type.String(),
+    customizedData: Type.Array(Type.Object({ key: Type.String(), value: Type.String() })),
+    attributes: Attributes('AuditRecord'),
+  },
+  { title: 'AuditRecord' },
+);

@@ -1,0 +1,51 @@
+/** A customer's orders and their provisioning status (`/v1/customers/{id}/orders…`): the server's `modules/orders`. */
+import type { Order, OrderLineItemProvisioningStatus as ProvisioningStatusSchema } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
+import type { Static } from 'typebox' with { 'resolution-mode': 'import' };
+import type { RequestOptions } from '../transport.js';
+import { Builder, type Collection } from './builder.js';
+
+export type OrderLineItemProvisioningStatus = Static<typeof ProvisioningStatusSchema>;
+
+/** `/v1/customers/{customer-id}/orders` */
+export class OrderCollectionOperations extends Builder {
+  /**
+   * Lists the customer's orders, optionally of one billing cycle, optionally with prices.
+   * @example const { items } = await partner.customers.byId(customerId).orders.get({ billingType: 'monthly' });
+   */
+  get(query: { billingType?: string; includePrice?: boolean } = {}, options?: RequestOptions): Promise<Collection<Order>> {
+    return this.request('GET', options, { query: { billingType: query.billingType, include_price: query.includePrice } });
+  }
+
+  /**
+   * The operations of one order.
+   * @example partner.customers.byId(customerId).orders.byId(orderId)
+   */
+  byId(orderId: string): OrderOperations {
+    return new OrderOperations(this.transport, [...this.path, orderId]);
+  }
+}
+
+/** `/v1/customers/{customer-id}/orders/{order-id}` */
+export class OrderOperations extends Builder {
+  /** `/v1/customers/{customer-id}/orders/{order-id}/provisioningstatus` (app+user tokens only). */
+  readonly provisioningStatus = new OrderProvisioningStatusOperations(this.transport, [...this.path, 'provisioningstatus']);
+
+  /**
+   * Gets the order.
+   * @example const order = await partner.customers.byId(customerId).orders.byId(orderId).get({ includePrice: true });
+   */
+  get(query: { includePrice?: boolean } = {}, options?: RequestOptions): Promise<Order> {
+    return this.request('GET', options, { query: { include_price: query.includePrice } });
+  }
+}
+
+/** `/v1/customers/{customer-id}/orders/{order-id}/provisioningstatus` */
+export class OrderProvisioningStatusOperations extends Builder {
+  /**
+   * Gets the provisioning status of each line of the order (needs an app+user token).
+   * @example const { items } = await partner.customers.byId(c).orders.byId(o).provisioningStatus.get();
+   */
+  get(options?: RequestOptions): Promise<Collection<OrderLineItemProvisioningStatus>> {
+    return this.request('GET', options);
+  }
+}
