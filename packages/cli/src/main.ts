@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /** `pcx`'s entry point: runs the command line and exits with its code. */
 import { run } from './program.js';
 

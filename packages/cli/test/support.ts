@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const PCX = fileURLToPath(new URL('../bin/pcx.js', import.meta.url));
+export const PCX = fileURLToPath(new URL('./pcx-dev.mjs', import.meta.url));
 
 export interface PcxResult {
   code: number | null;

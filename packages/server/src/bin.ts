@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `partner-commerce` (the server package's one command, so `npx @partner-commerce/server` starts it):
  *   partner-commerce [serve]            the service: the sandbox on ./.data, or DATABASE_URL
