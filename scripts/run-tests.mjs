@@ -4,7 +4,8 @@
 // Files named after the engine run only those (`npm run test:pglite -- packages/server/test/carts.test.ts`).
 // Output: one line per file, failures in full, node's summary last (scripts/test-reporter.mjs).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,8 +40,8 @@ for (const dir of only.length > 0 ? [] : dirs) {
 console.log(`running ${files.length} test files on ${engine}`);
 const reporter = join(dirname(fileURLToPath(import.meta.url)), 'test-reporter.mjs');
 const args = ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-reporter=${reporter}`, ...files];
-const result = spawnSync(process.execPath, args, {
-  stdio: 'inherit',
-  env,
-});
+// The tests' PGlite databases start as copies of one made in here (packages/server/test/helpers.ts).
+if (engine === 'pglite') env.PC_TEST_TEMPLATE_DIR = mkdtempSync(join(tmpdir(), 'pc-test-'));
+const result = spawnSync(process.execPath, args, { stdio: 'inherit', env });
+if (env.PC_TEST_TEMPLATE_DIR) rmSync(env.PC_TEST_TEMPLATE_DIR, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -45,12 +45,14 @@ class FileReport {
     this.file = file;
     this.tests = 0;
     this.failed = 0;
+    this.cancelled = 0;
     this.skipped = 0;
     this.todo = 0;
     this.durationMs = undefined;
     this.passed = true;
     this.fileError = undefined;
-    this.failures = [];
+    this.failures = []; // { path, error }: what failed on its own
+    this.cancellations = new Map(); // why (the message) → the name paths of tests cancelled for it
     this.output = [];
     this.names = []; // the name path of the test being reported, by nesting
   }
@@ -61,6 +63,7 @@ class FileReport {
 
   summaryLine() {
     const counts = [`${this.failed ? `${this.failed} of ` : ''}${this.tests} test${this.tests === 1 ? '' : 's'}${this.failed ? ' failed' : ''}`];
+    if (this.cancelled) counts.push(`${this.cancelled} cancelled`);
     if (this.skipped) counts.push(`${this.skipped} skipped`);
     if (this.todo) counts.push(`${this.todo} todo`);
     const duration = this.durationMs === undefined ? '' : `  ${dim(seconds(this.durationMs))}`;
@@ -76,11 +79,16 @@ class FileReport {
       text += `\n  ${red('✖')} ${f.path.join(' › ')}\n`;
       text += `${indent(describeError(f.error))}\n`;
     }
-    if (this.failures.length === 0) {
+    // Cancelled tests (their suite's hook failed, the file timed out or ended first): one line each.
+    for (const [why, paths] of this.cancellations) {
+      text += `\n  ${red('✖')} cancelled: ${why}\n${paths.map((path) => `      ${path.join(' › ')}\n`).join('')}`;
+    }
+    if (this.failures.length === 0 && this.cancellations.size === 0) {
       // The file failed with no failing test: it did not load, exited non-zero, or left work running.
       text += `\n  ${red('✖')} the file itself failed: ${describeFileError(this.fileError)}\n`;
     }
     if (this.output.length > 0) {
+      // All of it: what led to the failure may be anywhere in the file's run.
       text += `\n  ${dim(`what ${this.name()} printed:`)}\n${indent(this.output.join('').replace(/\n?$/, '\n'))}`;
     }
     return `${text}\n`;
@@ -149,28 +157,35 @@ export default async function* fileReporter(source) {
       report.fileError ??= data.details.error;
       continue;
     }
-    const path = [...report.names.slice(0, data.nesting), data.name];
-    if (data.details.type === 'suite') {
-      // A suite fails with its tests (counted there) or on its own, as when a hook throws.
-      if (type === 'test:fail' && data.details.error?.failureType !== 'subtestsFailed') {
-        report.passed = false;
-        report.failures.push({ path, error: data.details.error });
-      }
-      continue;
+    const suite = data.details.type === 'suite';
+    if (!suite) {
+      report.tests += 1;
+      if (data.skip) report.skipped += 1;
+      if (data.todo) report.todo += 1;
     }
-    report.tests += 1;
-    if (data.skip) report.skipped += 1;
-    if (data.todo) report.todo += 1;
-    if (type === 'test:fail' && !data.todo) {
-      report.failed += 1;
-      report.passed = false;
-      report.failures.push({ path, error: data.details.error });
+    // A suite fails with its tests (counted there) or on its own, as when its hook throws.
+    const error = data.details.error;
+    if (type !== 'test:fail' || data.todo || error?.failureType === 'subtestsFailed') continue;
+    report.passed = false;
+    const path = [...report.names.slice(0, data.nesting), data.name];
+    if (error?.failureType === 'cancelledByParent') {
+      if (!suite) report.cancelled += 1;
+      const why = String(error.cause?.message ?? error.message);
+      report.cancellations.set(why, [...(report.cancellations.get(why) ?? []), path]);
+    } else {
+      if (!suite) report.failed += 1;
+      report.failures.push({ path, error });
     }
   }
   yield* finish(reporting);
   for (const report of reports.values()) yield* finish(report);
 
-  const failing = finished.flatMap((r) => (r.passed ? [] : r.failures.length ? r.failures.map((f) => `${r.name()} › ${f.path.join(' › ')}`) : [`${r.name()} (the file itself)`]));
+  const failing = finished.flatMap((r) => {
+    if (r.passed) return [];
+    const names = r.failures.map((f) => `${r.name()} › ${f.path.join(' › ')}`);
+    if (r.cancelled) names.push(`${r.name()}: ${r.cancelled} test${r.cancelled === 1 ? '' : 's'} cancelled`);
+    return names.length > 0 ? names : [`${r.name()} (the file itself)`];
+  });
   if (failing.length > 0) yield `\n${red('failing tests:')}\n${failing.map((name) => `  ${red('✖')} ${name}\n`).join('')}\n`;
   if (summary.length > 0 && failing.length === 0) yield '\n';
   for (const line of summary) yield `ℹ ${line}\n`;
