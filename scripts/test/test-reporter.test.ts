@@ -40,6 +40,14 @@ const fixtures: Record<string, string> = {
     test('fine', () => {});
     process.exitCode = 7;
   `,
+  'e-hook.test.mjs': `
+    import { before, describe, test } from 'node:test';
+    describe('hooked', () => {
+      before(() => { throw new Error('HOOK ERROR'); });
+      test('first', () => {});
+      test('second', () => {});
+    });
+  `,
 };
 
 let dir: string;
@@ -85,6 +93,7 @@ describe('the test reporter', () => {
       '✖ b-fail.test.mjs  1 of 2 tests failed',
       '✖ c-load.test.mjs  0 tests',
       '✖ d-exit.test.mjs  1 test',
+      '✖ e-hook.test.mjs  2 tests, 2 cancelled',
     ]);
     assert.doesNotMatch(text, /FROM A PASSING FILE/);
 
@@ -102,11 +111,21 @@ describe('the test reporter', () => {
     assert.match(load, /Error: LOAD ERROR\n\s+at .*c-load\.test\.mjs:3/);
     assert.match(text, /✖ d-exit\.test\.mjs {2}1 test.*\n\n {2}✖ the file itself failed: its process exited with code 7/);
 
+    const hook = text.slice(text.indexOf('✖ e-hook'), text.indexOf('failing tests:'));
+    assert.match(hook, /\n {2}✖ hooked\n {4}Error: HOOK ERROR\n {8}at /, 'the hook that failed, in full');
+    assert.match(hook, /\n {2}✖ cancelled: .*\n {6}hooked › first\n {6}hooked › second\n/, 'the tests it cancelled, a line each');
+
     const failing = lines.indexOf('failing tests:');
     assert.ok(failing > 0, text);
-    assert.deepEqual(lines.slice(failing + 1, failing + 4), ['  ✖ b-fail.test.mjs › cart › compares', '  ✖ c-load.test.mjs (the file itself)', '  ✖ d-exit.test.mjs (the file itself)']);
+    assert.deepEqual(lines.slice(failing + 1, failing + 6), [
+      '  ✖ b-fail.test.mjs › cart › compares',
+      '  ✖ c-load.test.mjs (the file itself)',
+      '  ✖ d-exit.test.mjs (the file itself)',
+      '  ✖ e-hook.test.mjs › hooked',
+      '  ✖ e-hook.test.mjs: 2 tests cancelled',
+    ]);
     // node's own counts (it counts files that fail outside a test as tests)
-    assert.deepEqual(lines.slice(-8, -1), ['ℹ tests 8', 'ℹ suites 2', 'ℹ pass 4', 'ℹ fail 3', 'ℹ cancelled 0', 'ℹ skipped 1', 'ℹ todo 0']);
+    assert.deepEqual(lines.slice(-8, -1), ['ℹ tests 10', 'ℹ suites 3', 'ℹ pass 4', 'ℹ fail 3', 'ℹ cancelled 2', 'ℹ skipped 1', 'ℹ todo 0']);
     assert.match(lines.at(-1)!, /^ℹ duration_ms [\d.]+$/);
   });
 });
