@@ -48,6 +48,7 @@ class FileReport {
     this.cancelled = 0;
     this.skipped = 0;
     this.todo = 0;
+    this.skippedSuites = 0; // node counts no test in them
     this.durationMs = undefined;
     this.passed = true;
     this.fileError = undefined;
@@ -66,6 +67,7 @@ class FileReport {
     if (this.cancelled) counts.push(`${this.cancelled} cancelled`);
     if (this.skipped) counts.push(`${this.skipped} skipped`);
     if (this.todo) counts.push(`${this.todo} todo`);
+    if (this.skippedSuites) counts.push(`${this.skippedSuites} skipped suite${this.skippedSuites === 1 ? '' : 's'}`);
     const duration = this.durationMs === undefined ? '' : `  ${dim(seconds(this.durationMs))}`;
     const mark = this.passed ? green('✔') : red('✖');
     return `${mark} ${this.name()}  ${counts.join(', ')}${duration}\n`;
@@ -158,6 +160,7 @@ export default async function* fileReporter(source) {
       continue;
     }
     const suite = data.details.type === 'suite';
+    if (suite && data.skip) report.skippedSuites += 1;
     if (!suite) {
       report.tests += 1;
       if (data.skip) report.skipped += 1;

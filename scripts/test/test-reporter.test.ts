@@ -21,6 +21,9 @@ const fixtures: Record<string, string> = {
       test('one', async () => { console.log('LOG FROM A PASSING FILE'); await new Promise((r) => setTimeout(r, 300)); });
       test('skipped', { skip: true }, () => {});
     });
+    describe('skipped suite', { skip: 'not on this engine' }, () => {
+      test('never run', () => {});
+    });
     test('two', (t) => { t.diagnostic('DIAGNOSTIC FROM A PASSING FILE'); });
   `,
   'b-fail.test.mjs': `
@@ -73,13 +76,13 @@ describe('the test reporter', () => {
   test('all passing: one line per file, nothing they printed, the summary last, exit 0', async () => {
     const { code, lines } = await run(['a-slow-pass.test.mjs']);
     assert.equal(code, 0);
-    assert.match(lines[0], /^✔ a-slow-pass\.test\.mjs {2}3 tests, 1 skipped {2}\d+\.\d s$/);
+    assert.match(lines[0], /^✔ a-slow-pass\.test\.mjs {2}3 tests, 1 skipped, 1 skipped suite {2}\d+\.\d s$/);
     assert.equal(lines[1], '');
     assert.deepEqual(
       lines.slice(2).map((l) => l.replace(/ [\d.]+$/, '')),
       ['ℹ tests', 'ℹ suites', 'ℹ pass', 'ℹ fail', 'ℹ cancelled', 'ℹ skipped', 'ℹ todo', 'ℹ duration_ms'],
     );
-    assert.deepEqual(lines.slice(2, 6), ['ℹ tests 3', 'ℹ suites 1', 'ℹ pass 2', 'ℹ fail 0']);
+    assert.deepEqual(lines.slice(2, 6), ['ℹ tests 3', 'ℹ suites 2', 'ℹ pass 2', 'ℹ fail 0']);
   });
 
   test('failures: each in full under its file with what the file printed, listed again before the summary, exit 1', async () => {
@@ -89,7 +92,7 @@ describe('the test reporter', () => {
 
     const fileLines = lines.filter((l) => /^[✔✖] /.test(l)).map((l) => l.replace(/ {2}\d+\.\d s$/, ''));
     assert.deepEqual(fileLines, [
-      '✔ a-slow-pass.test.mjs  3 tests, 1 skipped',
+      '✔ a-slow-pass.test.mjs  3 tests, 1 skipped, 1 skipped suite',
       '✖ b-fail.test.mjs  1 of 2 tests failed',
       '✖ c-load.test.mjs  0 tests',
       '✖ d-exit.test.mjs  1 test',
@@ -125,7 +128,7 @@ describe('the test reporter', () => {
       '  ✖ e-hook.test.mjs: 2 tests cancelled',
     ]);
     // node's own counts (it counts files that fail outside a test as tests)
-    assert.deepEqual(lines.slice(-8, -1), ['ℹ tests 10', 'ℹ suites 3', 'ℹ pass 4', 'ℹ fail 3', 'ℹ cancelled 2', 'ℹ skipped 1', 'ℹ todo 0']);
+    assert.deepEqual(lines.slice(-8, -1), ['ℹ tests 10', 'ℹ suites 4', 'ℹ pass 4', 'ℹ fail 3', 'ℹ cancelled 2', 'ℹ skipped 1', 'ℹ todo 0']);
     assert.match(lines.at(-1)!, /^ℹ duration_ms [\d.]+$/);
   });
 });
