@@ -3,7 +3,7 @@
 //   node scripts/run-tests.mjs postgres   only when DATABASE_URL is set; says so and passes otherwise
 // Files named after the engine run only those (`npm run test:pglite -- packages/server/test/carts.test.ts`).
 // Output: one line per file, failures in full, node's summary last (scripts/test-reporter.mjs).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -41,7 +41,12 @@ console.log(`running ${files.length} test files on ${engine}`);
 const reporter = join(dirname(fileURLToPath(import.meta.url)), 'test-reporter.mjs');
 const args = ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-reporter=${reporter}`, ...files];
 // The tests' PGlite databases start as copies of one made in here (packages/server/test/helpers.ts).
-if (engine === 'pglite') env.PC_TEST_TEMPLATE_DIR = mkdtempSync(join(tmpdir(), 'pc-test-'));
-const result = spawnSync(process.execPath, args, { stdio: 'inherit', env });
-if (env.PC_TEST_TEMPLATE_DIR) rmSync(env.PC_TEST_TEMPLATE_DIR, { recursive: true, force: true });
-process.exit(result.status ?? 1);
+const templateDir = engine === 'pglite' ? mkdtempSync(join(tmpdir(), 'pc-test-')) : undefined;
+if (templateDir) env.PC_TEST_TEMPLATE_DIR = templateDir;
+const runner = spawn(process.execPath, args, { stdio: 'inherit', env });
+// Ctrl-C reaches the runner too (same process group); this process waits for it, then cleans up.
+process.on('SIGINT', () => {});
+runner.on('exit', (code, signal) => {
+  if (templateDir) rmSync(templateDir, { recursive: true, force: true });
+  process.exit(code ?? (signal ? 1 : 0));
+});
