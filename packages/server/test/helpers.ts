@@ -3,6 +3,8 @@
  * PostgreSQL when DATABASE_URL is set), create isolated sandbox partners, and call the API.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
@@ -22,10 +24,49 @@ export const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
 export async function openTestDatabase(): Promise<Database> {
   const schema = `test_${randomBytes(6).toString('hex')}`;
-  const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: 'memory://', schema, dropSchemaOnClose: true });
-  await migrate(db);
+  const loadDataDir = process.env.DATABASE_URL ? undefined : await pgliteTemplate();
+  const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: 'memory://', schema, dropSchemaOnClose: true, loadDataDir });
+  await migrate(db); // nothing left to do on a copy of the template, which this checks
   await seedCatalog(db);
   return db;
+}
+
+let template: Promise<Blob | undefined> | undefined;
+
+/**
+ * On PGlite, a migrated and seeded database made once per test run, which each test database starts
+ * as a copy of: PGlite's initdb costs seconds of CPU per database, a copy a fraction of that. The run
+ * (scripts/run-tests.mjs) names a fresh directory for it in PC_TEST_TEMPLATE_DIR; the first files to
+ * need it make it (each its own, the same; the last rename wins). Without it, every database is new.
+ */
+function pgliteTemplate(): Promise<Blob | undefined> {
+  return (template ??= (async () => {
+    const dir = process.env.PC_TEST_TEMPLATE_DIR;
+    if (!dir) return undefined;
+    const file = join(dir, 'pglite-template.tar');
+    try {
+      return new Blob([await readFile(file)]);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const dataDir = await mkdtemp(join(dir, 'making-'));
+    try {
+      const db = await openDatabase({ dataDir });
+      await migrate(db);
+      await seedCatalog(db);
+      await db.close();
+      const { PGlite } = await import('@electric-sql/pglite');
+      const pglite = new PGlite(dataDir);
+      await pglite.waitReady; // dumpDataDir does not wait for it
+      const dump = await pglite.dumpDataDir('none');
+      await pglite.close();
+      await writeFile(`${dataDir}.tar`, Buffer.from(await dump.arrayBuffer()));
+      await rename(`${dataDir}.tar`, file);
+      return dump;
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  })());
 }
 
 /** Builds the app on a fresh, migrated and seeded database (demo world included). */
