@@ -12,10 +12,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { pglitePool, type Database, type Queryable } from '../../packages/server/src/db/database.js';
-import { pgliteStartParams } from '../../packages/server/src/db/pglite-data-dir.js';
+import { newPGlite } from '../../packages/server/src/db/pglite-data-dir.js';
 import type { Cart } from './world.js';
 import { round } from './load.js';
 import { postgresCpuSeconds } from './server.js';
@@ -191,8 +190,7 @@ export function postgresRunner(url: string, schema: string, poolSize: number, pr
 
 /** PGlite as the service reaches it: its settings, node-postgres over PGlite's adapter, one connection, named statements. */
 export async function pgliteRunner(dataDir: string): Promise<Runner> {
-  const pglite = new PGlite(dataDir, { startParams: await pgliteStartParams() });
-  await pglite.waitReady;
+  const pglite = await newPGlite(dataDir);
   const pool = await pglitePool(pglite);
   return poolRunner(pool, true, async () => {
     await pool.end();

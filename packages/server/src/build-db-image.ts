@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openDatabase } from './db/database.js';
 import { loadMigrations, migrate } from './db/migrate.js';
-import { IMAGE_DIR, pgliteStartParams, writeImage } from './db/pglite-data-dir.js';
+import { IMAGE_DIR, newPGlite, writeImage } from './db/pglite-data-dir.js';
 
 /** Builds the image into `imageDir`; returns the archive's path. */
 export async function buildImage(imageDir = IMAGE_DIR, progress?: (line: string) => void): Promise<string> {
@@ -20,9 +20,7 @@ export async function buildImage(imageDir = IMAGE_DIR, progress?: (line: string)
     const db = await openDatabase({ dataDir, progress, imageDir: join(work, 'no-image') });
     await migrate(db, progress);
     await db.close();
-    const { PGlite } = await import('@electric-sql/pglite');
-    const pglite = new PGlite(dataDir, { startParams: await pgliteStartParams() });
-    await pglite.waitReady; // dumpDataDir does not wait for it: called before, it never settles
+    const pglite = await newPGlite(dataDir); // ready: dumpDataDir called before never settles
     try {
       return await writeImage(await pglite.dumpDataDir('gzip'), await loadMigrations(), imageDir);
     } finally {

@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { lockDataDir } from './data-dir-lock.js';
 import { loadMigrations } from './migrate.js';
-import { pgliteStartParams, prepareDataDir } from './pglite-data-dir.js';
+import { newPGlite, pgliteStartParams, prepareDataDir } from './pglite-data-dir.js';
 
 export type Row = Record<string, unknown>;
 
@@ -81,13 +81,10 @@ async function openPglite(dataDir: string, { progress, imageDir }: DatabaseOptio
   // One process per directory: a second one would silently overwrite the first's data (data-dir-lock.ts).
   const lock = inMemory ? undefined : await lockDataDir(dataDir);
   try {
-    const startParams = await pgliteStartParams();
     if (inMemory) progress?.('creating an in-memory database');
-    else await prepareDataDir(dataDir, { migrations: await loadMigrations(), startParams, progress, imageDir });
+    else await prepareDataDir(dataDir, { migrations: await loadMigrations(), startParams: await pgliteStartParams(), progress, imageDir });
     // Loaded only when used: the module alone costs a PostgreSQL-backed process ~40 MB of RSS.
-    const { PGlite } = await import('@electric-sql/pglite');
-    const pglite = new PGlite(dataDir, { startParams });
-    await pglite.waitReady;
+    const pglite = await newPGlite(dataDir);
     const pool = await pglitePool(pglite);
     return poolDatabase(pool, {
       kind: 'pglite',

@@ -15,11 +15,13 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createGunzip } from 'node:zlib';
+import { setFlagsFromString } from 'node:v8';
+import { gunzipSync } from 'node:zlib';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Migration } from './migrate.js';
 import { DataDirUnusableError } from './data-dir-lock.js';
 
@@ -34,6 +36,21 @@ export const PGLITE_SETTINGS = ['shared_buffers=16MB'];
 export async function pgliteStartParams(): Promise<string[]> {
   const { PGlite } = await import('@electric-sql/pglite');
   return [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((s) => ['-c', s])];
+}
+
+/**
+ * A PGlite on `dataDir` as the service runs it: our settings, and its WebAssembly compiled by V8's
+ * baseline compiler alone (Liftoff). The optimising compiler's code, and the memory its background
+ * threads leave behind, cost a sandbox 50-85 MB of RSS for little speed: most of a request's time
+ * is JavaScript (docs/performance.md, "Start-up"). The flag holds for the whole process, whose only
+ * WebAssembly is PGlite's; set before PGlite compiles its module.
+ */
+export async function newPGlite(dataDir: string): Promise<PGlite> {
+  setFlagsFromString('--liftoff-only');
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pglite = new PGlite(dataDir, { startParams: await pgliteStartParams() });
+  await pglite.waitReady;
+  return pglite;
 }
 
 /** Where `npm run build:db-image` writes the prepared image and where start-up looks for it. */
@@ -94,51 +111,35 @@ export class DataDirNotADatabaseError extends Error {
   }
 }
 
-/** Reads exactly `n` bytes (or, `upTo`, between 1 and `n`) from a stream of chunks. */
-function byteReader(source: AsyncIterator<Buffer>) {
-  let buffered: Buffer = Buffer.alloc(0);
-  return async (n: number, upTo = false): Promise<Buffer> => {
-    while (buffered.length < (upTo ? 1 : n)) {
-      const next = await source.next();
-      if (next.done) throw new Error('prepared image: the archive ends early');
-      buffered = buffered.length ? Buffer.concat([buffered, next.value as Buffer]) : (next.value as Buffer);
-    }
-    const out = buffered.subarray(0, Math.min(n, buffered.length));
-    buffered = buffered.subarray(out.length);
-    return out;
-  };
-}
-
 /**
  * Unpacks a gzip'd ustar archive (PGlite's dumpDataDir format: directories and regular files, named
- * from the archive's root) into `into`, streaming: the 40 MB it holds never sit in memory at once (a
- * process's freed buffers are not all given back). Links, devices and names leaving `into` are refused.
+ * from the archive's root) into `into`. Inflated in one piece of the size the gzip trailer gives, and
+ * written synchronously: one large buffer that is given back whole once collected, where a stream's
+ * thousands of small chunks and pending writes left ~18 MB of RSS behind. Links, devices and names
+ * leaving `into` are refused.
  */
-async function untarGz(file: string, into: string): Promise<void> {
+function untarGz(file: string, into: string): void {
   const root = resolve(into);
-  const read = byteReader(createReadStream(file).pipe(createGunzip())[Symbol.asyncIterator]());
-  const field = (block: Buffer, start: number, length: number) => block.toString('utf8', start, start + length).replace(/\0.*$/s, '');
-  for (;;) {
-    const header = await read(512);
-    if (header.every((b) => b === 0)) return; // end of archive
-    const prefix = field(header, 345, 155);
-    const name = (prefix ? `${prefix}/` : '') + field(header, 0, 100);
-    const size = parseInt(field(header, 124, 12).trim() || '0', 8);
-    const type = String.fromCharCode(header[156] || 48);
+  const gz = readFileSync(file);
+  const tar = gunzipSync(gz, { chunkSize: Math.max(64 * 1024, gz.readUInt32LE(gz.length - 4)) });
+  const field = (start: number, length: number) => tar.toString('utf8', start, start + length).replace(/\0.*$/s, '');
+  for (let at = 0; at + 512 <= tar.length; ) {
+    if (tar.subarray(at, at + 512).every((b) => b === 0)) return; // end of archive
+    const prefix = field(at + 345, 155);
+    const name = (prefix ? `${prefix}/` : '') + field(at, 100);
+    const size = parseInt(field(at + 124, 12).trim() || '0', 8);
+    const type = String.fromCharCode(tar[at + 156] || 48);
     const target = resolve(root, `.${sep}${name}`);
     if (target !== root && !target.startsWith(root + sep)) throw new Error(`prepared image: ${name} lies outside the data directory`);
-    if (type === '5') await mkdir(target, { recursive: true, mode: 0o700 });
+    at += 512;
+    if (type === '5') mkdirSync(target, { recursive: true, mode: 0o700 });
     else if (type === '0') {
-      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-      const out = await open(target, 'w', 0o600);
-      try {
-        for (let left = size; left > 0; ) left -= (await out.write(await read(left, true))).bytesWritten;
-      } finally {
-        await out.close();
-      }
+      mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+      writeFileSync(target, tar.subarray(at, at + size), { mode: 0o600 });
+      at += Math.ceil(size / 512) * 512;
     } else throw new Error(`prepared image: ${name} is of tar type ${type}, not a file or a directory`);
-    if (size % 512 && type === '0') await read(512 - (size % 512));
   }
+  throw new Error('prepared image: the archive ends early');
 }
 
 /** initdb of a new directory in a child process: its WebAssembly memory ends with it. */
@@ -192,7 +193,7 @@ export async function prepareDataDir(
     if (image && 'file' in image) {
       opts.progress?.(`creating the database in ${dataDir} from the prepared image (${image.manifest.migrations.length} migrations applied)`);
       try {
-        await untarGz(image.file, temp);
+        untarGz(image.file, temp);
         result = { made: 'image', migrations: image.manifest.migrations.length };
       } catch (err) {
         if (permissionError(err)) throw err;
