@@ -8,8 +8,8 @@
  * a sustained checkout load for the memory check. The ceilings come from the same run: the recorded
  * statements of one checkout (and of one GET cart) replayed straight through the driver (raw-sql.ts),
  * just before the server starts, and a bare Fastify route answering a JSON body of the GET cart's size
- * (bare-server.ts). Prints the table and the
- * ratios, writes bench-results/latest.json. Options: see `usage` below; docs/performance.md.
+ * (bare-server.ts). First, start-up (startup.ts): time to the first 200 and idle RSS on a new and on a
+ * warm data directory (schema). Prints the tables and the ratios, writes bench-results/latest.json. Options: see `usage` below; docs/performance.md.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
