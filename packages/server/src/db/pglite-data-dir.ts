@@ -28,7 +28,8 @@ import { DataDirUnusableError } from './data-dir-lock.js';
 /**
  * PostgreSQL settings for the embedded engine, a sandbox's sizes. PostgreSQL's default 128 MB of
  * shared buffers are touched in full at start-up inside PGlite's WebAssembly memory, 165 MB of RSS
- * before any query; 16 MB holds the sandbox's working set (bench: checkout throughput unchanged).
+ * before any query. 16 MB: CPU per checkout in alternating bench runs stayed within their noise
+ * (docs/performance.md, "Start-up"); beyond it PostgreSQL reads pages back through the file system.
  */
 export const PGLITE_SETTINGS = ['shared_buffers=16MB'];
 
@@ -185,11 +186,13 @@ export async function prepareDataDir(
   }
   if (entries?.length) throw new DataDirNotADatabaseError(dataDir);
 
-  const temp = join(dirname(dir), `.${basename(dir)}.new-${process.pid}`);
+  const tempPrefix = `.${basename(dir)}.new-`;
+  const temp = join(dirname(dir), `${tempPrefix}${process.pid}`);
   const image = await findImage(opts.migrations, opts.imageDir);
   let result: DataDirStart | undefined;
   try {
-    await rm(temp, { recursive: true, force: true });
+    // What a start killed while making this directory left (we hold its lock: no one else is making it).
+    for (const left of (await readdir(dirname(dir))).filter((f) => f.startsWith(tempPrefix))) await rm(join(dirname(dir), left), { recursive: true, force: true });
     let unfit = image && 'unfit' in image ? image.unfit : undefined;
     if (image && 'file' in image) {
       opts.progress?.(`creating the database in ${dataDir} from the prepared image (${image.manifest.migrations.length} migrations applied)`);
@@ -197,8 +200,9 @@ export async function prepareDataDir(
         untarGz(image.file, temp);
         result = { made: 'image', migrations: image.manifest.migrations.length };
       } catch (err) {
-        if (permissionError(err)) throw err;
-        unfit = `unreadable: ${(err as Error).message}`; // a damaged install: initdb still works
+        // Writing the directory failed: so would initdb. Reading the image failed: a damaged install, initdb still works.
+        if (permissionError(err) && (err as NodeJS.ErrnoException).path?.startsWith(temp)) throw err;
+        unfit = `unreadable: ${(err as Error).message}`;
         await rm(temp, { recursive: true, force: true });
       }
     }
