@@ -8,8 +8,8 @@
  * a sustained checkout load for the memory check. The ceilings come from the same run: the recorded
  * statements of one checkout (and of one GET cart) replayed straight through the driver (raw-sql.ts),
  * just before the server starts, and a bare Fastify route answering a JSON body of the GET cart's size
- * (bare-server.ts). Prints the table and the
- * ratios, writes bench-results/latest.json. Options: see `usage` below; docs/performance.md.
+ * (bare-server.ts). First, start-up (startup.ts): time to the first 200 and idle RSS on a new and on a
+ * warm data directory (schema). Prints the tables and the ratios, writes bench-results/latest.json. Options: see `usage` below; docs/performance.md.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,8 @@ import type { DatabaseOptions } from '../../packages/server/src/db/database.js';
 import { load, round, type LoadSummary } from './load.js';
 import { formatProfile, mainProfile, summarizeProfile, type ProfileSummary } from './profile.js';
 import { pgliteRunner, postgresRunner, replay, type RawResult } from './raw-sql.js';
-import { BARE_MAIN, cpuSeconds, machineCpu, postgresCpuSeconds, rssMb, RssSampler, SERVER_MAIN, startProcess, type ServerProcess } from './server.js';
+import { BARE_COMMAND, cpuSeconds, machineCpu, postgresCpuSeconds, rssMb, RssSampler, SERVER_COMMAND, startProcess, type ServerProcess } from './server.js';
+import { measureStartup, median, startupCells, type StartRun, type StartupResult } from './startup.js';
 import { DOC_EXAMPLE, docExampleOnce, prepare, withClones, type Cart, type World } from './world.js';
 
 const usage = `npm run bench [-- options]
@@ -33,7 +34,9 @@ const usage = `npm run bench [-- options]
   --pglite-memory-seconds=30  the same on PGlite
   --partners=8 --customers=16 sandbox partners, and customers per partner, the carts are spread over
   --profile                   run the servers under --cpu-prof; summaries printed and kept in bench-results/
-  --only=checkout,get,doc,memory,raw,bare   run these scenarios only (default: all)
+  --only=startup,checkout,get,doc,memory,raw,bare   run these scenarios only (default: all)
+  --startup-runs=3            start-up: starts on a new data directory (schema), each followed by a warm start
+  --startup-idle=5            start-up: seconds the server idles after its first 200 before its RSS is read
   --raw-unprepared            the PostgreSQL raw-SQL ceilings without named statements (the service prepares its
                               statements, so by default the ceiling does too)
   --server-env=K=V[,K=V]      extra environment for the server process (experiments, e.g. PC_THROTTLE_LIMIT=0)
@@ -78,7 +81,9 @@ function options() {
     customersPerPartner: num('customers', 16),
     profile: args.get('profile') === 'true',
     rawPrepared: args.get('raw-unprepared') !== 'true',
-    only: new Set((args.get('only') ?? 'checkout,get,doc,memory,raw,bare').split(',')),
+    only: new Set((args.get('only') ?? 'startup,checkout,get,doc,memory,raw,bare').split(',')),
+    startupRuns: num('startup-runs', 3),
+    startupIdleSeconds: num('startup-idle', 5),
     serverEnv,
     /** The server's PostgreSQL pool (PC_DB_POOL_SIZE, default or --server-env): the raw-SQL ceiling uses as many connections. */
     serverPoolSize: loadConfig(serverEnv).dbPoolSize,
@@ -318,7 +323,7 @@ async function runEngine(engine: Engine, o: Options): Promise<{ result: EngineRe
       }
     }
 
-    server = await startProcess(SERVER_MAIN, env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    server = await startProcess(SERVER_COMMAND, env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
     const s = server;
     const storage = /storage: (.*)/.exec(s.output())?.[1] ?? engine;
     const sampler = new RssSampler(s.pid, 1000);
@@ -427,11 +432,35 @@ async function runEngine(engine: Engine, o: Options): Promise<{ result: EngineRe
   }
 }
 
+/** Start-up on a new data directory (schema) and a warm one, as a user starts the service (startup.ts). */
+async function runStartup(engine: Engine, o: Options): Promise<StartupResult> {
+  const root = mkdtempSync(join(tmpdir(), 'pc-bench-start-'));
+  const schemas: string[] = [];
+  const env: Record<string, string> = { DATABASE_URL: engine === 'postgres' ? o.databaseUrl! : '', ...o.serverEnv };
+  const fresh = (i: number): Record<string, string> => {
+    if (engine === 'pglite') return { PC_DATA_DIR: join(root, `data-${i}`) };
+    schemas.push(`bench_start_${randomBytes(4).toString('hex')}`);
+    return { PC_DB_SCHEMA: schemas.at(-1)! };
+  };
+  log(`${engine}: start-up, ${o.startupRuns} × (a new ${engine === 'pglite' ? 'data directory' : 'schema'}, then warm)`);
+  try {
+    return await measureStartup(env, fresh, o.startupRuns, o.startupIdleSeconds, (line) => log(`${engine}: ${line}`));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    if (schemas.length) {
+      const client = new pg.Client({ connectionString: o.databaseUrl });
+      await client.connect();
+      for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    }
+  }
+}
+
 async function runBare(world: World, o: Options): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), 'pc-bench-bare-'));
   const file = join(dir, 'cart.json');
   writeFileSync(file, world.cartBody);
-  const bare = await startProcess(BARE_MAIN, { BENCH_BODY_FILE: file });
+  const bare = await startProcess(BARE_COMMAND, { BENCH_BODY_FILE: file });
   try {
     log(`bare Fastify: GET of a ${Buffer.byteLength(world.cartBody)}-byte JSON body, ${o.connections} connections`);
     return await measure(bare, o, o.duration, (d) => load({ url: `${bare.url}/cart`, connections: o.connections, duration: d, requests: [{ method: 'GET' }] }));
@@ -449,11 +478,17 @@ interface Target {
   met: boolean;
 }
 
-function targets(results: Partial<Record<Engine, EngineResult>>, o: Options): Target[] {
+function targets(results: Partial<Record<Engine, EngineResult>>, startup: Partial<Record<Engine, StartupResult>>, o: Options): Target[] {
   const out: Target[] = [];
   const add = (engine: Engine, target: string, value: number | undefined, limit: string, ok: (v: number) => boolean) => {
     if (value !== undefined) out.push({ target, engine, value, limit, met: ok(value) });
   };
+  const sp = startup.pglite;
+  if (sp) {
+    const idle = (runs: StartRun[]) => median(runs.map((r) => r.rssIdleMb));
+    add('pglite', `server RSS ${sp.idleSeconds} s after a first start on a new data directory (MB, median)`, idle(sp.fresh), '< 300', (v) => v < 300);
+    add('pglite', `server RSS ${sp.idleSeconds} s after a warm start (MB, median)`, idle(sp.warm), '< 300', (v) => v < 300);
+  }
   const pgr = results.postgres;
   if (pgr) {
     add('postgres', 'checkout throughput / raw-SQL ceiling', pgr.ratios.checkoutVsRawSql, '>= 0.70', (v) => v >= 0.7);
@@ -469,8 +504,45 @@ function targets(results: Partial<Record<Engine, EngineResult>>, o: Options): Ta
   return out;
 }
 
+function startupTable(startup: Partial<Record<Engine, StartupResult>>, o: Options): string {
+  const engines = (['pglite', 'postgres'] as Engine[]).filter((e) => startup[e]);
+  if (!engines.length) return '';
+  const cells = Object.fromEntries(engines.map((e) => [e, startupCells(startup[e]!)])) as Record<Engine, ReturnType<typeof startupCells>>;
+  const idle = startup[engines[0]]!.idleSeconds;
+  const rows: string[][] = [
+    [`start-up, median of ${o.startupRuns} (range)`, ...engines.map((e) => (e === 'pglite' ? 'PGlite' : 'PostgreSQL'))],
+    ['first 200 of /healthz, new data dir (schema)', ...engines.map((e) => cells[e].freshMs)],
+    ['first 200 of /healthz, warm', ...engines.map((e) => cells[e].warmMs)],
+    [`RSS idle ${idle} s later, after a new start`, ...engines.map((e) => cells[e].freshRss)],
+    [`RSS idle ${idle} s later, after a warm start`, ...engines.map((e) => cells[e].warmRss)],
+    ['RSS peak (VmHWM), new start', ...engines.map((e) => cells[e].freshPeak)],
+    ['RSS peak (VmHWM), warm start', ...engines.map((e) => cells[e].warmPeak)],
+  ];
+  const notes: string[] = [];
+  for (const e of engines) {
+    for (const kind of ['fresh', 'warm'] as const) {
+      const last = startup[e]![kind].at(-1)!;
+      // Its progress lines up to the first of the listening lines (not the JSON logs).
+      const shown = last.lines.filter((l) => !l.line.startsWith('{'));
+      const upTo = shown.findIndex((l) => l.line.includes('listening on'));
+      notes.push(`${e} ${kind === 'fresh' ? 'new' : 'warm'} start (last run), its lines in ms after the spawn, then its first 200:`);
+      notes.push(...shown.slice(0, upTo + 1).map((l) => `  ${String(l.ms).padStart(6)}  ${l.line}`), `  ${String(last.firstOkMs).padStart(6)}  (200 from /healthz)`);
+    }
+  }
+  return [...formatRows(rows), '', ...notes].join('\n');
+}
+
+/** Rows as a table: the first is the header, columns padded, a rule under the header. */
+function formatRows(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const lines = rows.map((r) => r.map((v, i) => (v ?? '').padEnd(widths[i])).join('  │ ').trimEnd());
+  lines.splice(1, 0, widths.map((w) => '─'.repeat(w)).join('──┼─'));
+  return lines;
+}
+
 function table(results: Partial<Record<Engine, EngineResult>>, bare: Measured | undefined, o: Options): string {
   const engines = (['pglite', 'postgres'] as Engine[]).filter((e) => results[e]);
+  if (!engines.length) return '';
   const fmt = (ms: number) => `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`.padStart(7);
   const cell = (m: { rps: number; p50: number; p99: number } | undefined) => (m ? `${m.rps.toFixed(0).padStart(6)}/s  p50 ${fmt(m.p50)}  p99 ${fmt(m.p99)}` : '–');
   const ratio = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2));
@@ -505,9 +577,7 @@ function table(results: Partial<Record<Engine, EngineResult>>, bare: Measured | 
       }),
     ],
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const lines = rows.map((r) => r.map((v, i) => (v ?? '').padEnd(widths[i])).join('  │ ').trimEnd());
-  lines.splice(1, 0, widths.map((w) => '─'.repeat(w)).join('──┼─'));
+  const lines = formatRows(rows);
   const notes = [
     `${o.connections} connections (raw SQL: ${o.connections} workers on ${o.serverPoolSize} connections, as the server's pool), ` +
       `${o.duration} s measured after ${o.warmup} s of warm-up; latencies of 2xx answers.`,
@@ -531,8 +601,12 @@ async function main() {
   const started = new Date();
   const loadBefore = loadavg();
   const results: Partial<Record<Engine, EngineResult>> = {};
+  // Start-up first, on a machine not yet busy with the load scenarios' leftovers.
+  const startup: Partial<Record<Engine, StartupResult>> = {};
+  if (o.only.has('startup')) for (const engine of o.engines) startup[engine] = await runStartup(engine, o);
+  const underLoad = ['checkout', 'get', 'doc', 'memory', 'raw'].some((s) => o.only.has(s));
   let lastWorld: World | undefined;
-  for (const engine of o.engines) {
+  for (const engine of underLoad ? o.engines : []) {
     const { result, world } = await runEngine(engine, o);
     results[engine] = result;
     lastWorld = world;
@@ -540,7 +614,7 @@ async function main() {
   const bare = lastWorld && o.only.has('bare') ? await runBare(lastWorld, o) : undefined;
   for (const r of Object.values(results)) if (bare && r.getCart) r.ratios.getCartVsBareFastify = round(r.getCart.rps / bare.rps, 3);
 
-  const checks = targets(results, o);
+  const checks = targets(results, startup, o);
   const report = {
     started: started.toISOString(),
     finished: new Date().toISOString(),
@@ -565,12 +639,13 @@ async function main() {
     ratios: Object.fromEntries(Object.entries(results).map(([e, r]) => [e, r.ratios])),
     targets: checks,
     bareFastify: bare,
+    startup,
     engines: results,
   };
   mkdirSync(join(o.out, '..'), { recursive: true });
   writeFileSync(o.out, JSON.stringify(report, null, 2) + '\n');
 
-  console.log('\n' + table(results, bare, o));
+  console.log('\n' + [startupTable(startup, o), table(results, bare, o)].filter(Boolean).join('\n\n'));
   console.log('\ntargets:');
   for (const t of checks) console.log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.engine.padEnd(8)} ${t.target}: ${t.value} (target ${t.limit})`);
   console.log(`\nload average ${report.machine.loadAverageBefore.join(' ')} before, ${report.machine.loadAverageAfter.join(' ')} after (${report.machine.cpus} CPUs)`);

@@ -12,9 +12,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { pglitePool, type Database, type Queryable } from '../../packages/server/src/db/database.js';
+import { newPGlite } from '../../packages/server/src/db/pglite-data-dir.js';
 import type { Cart } from './world.js';
 import { round } from './load.js';
 import { postgresCpuSeconds } from './server.js';
@@ -188,10 +188,9 @@ export function postgresRunner(url: string, schema: string, poolSize: number, pr
   return poolRunner(pool, prepared, () => pool.end());
 }
 
-/** PGlite as the service reaches it: node-postgres over PGlite's adapter, one connection, named statements. */
+/** PGlite as the service reaches it: its settings, node-postgres over PGlite's adapter, one connection, named statements. */
 export async function pgliteRunner(dataDir: string): Promise<Runner> {
-  const pglite = new PGlite(dataDir);
-  await pglite.waitReady;
+  const pglite = await newPGlite(dataDir);
   const pool = await pglitePool(pglite);
   return poolRunner(pool, true, async () => {
     await pool.end();

@@ -1,13 +1,17 @@
 /**
- * The servers under load run as processes of their own, as in production: `main.ts` (the service)
+ * The servers under load run as processes of their own, as in production: the service (SERVER_COMMAND)
  * and `bare-server.ts` (the Fastify ceiling). Their memory is read from /proc/<pid>/status.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const SERVER_MAIN = fileURLToPath(new URL('../../packages/server/src/main.ts', import.meta.url));
-export const BARE_MAIN = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+/**
+ * How the service is started, as `npm start` does: the compiled server (`npm run bench` builds first).
+ * Every measured server process, start-up included, runs this command.
+ */
+export const SERVER_COMMAND: readonly string[] = [process.execPath, fileURLToPath(new URL('../../packages/server/dist/main.js', import.meta.url))];
+export const BARE_COMMAND: readonly string[] = [process.execPath, '--import', 'tsx', fileURLToPath(new URL('./bare-server.ts', import.meta.url))];
 
 export interface ServerProcess {
   url: string;
@@ -21,9 +25,11 @@ export interface ServerProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-/** Starts `script` under `node --import tsx` and waits for its "listening on <url>" line. */
-export function startProcess(script: string, env: Record<string, string | undefined>, nodeArgs: string[] = []): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+/** Runs `command` (Node's own options `nodeArgs` added) and waits for its "listening on <url>" line. */
+export function startProcess(command: readonly string[], env: Record<string, string | undefined>, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const [node, ...args] = command;
+  const script = args.at(-1);
+  const proc = spawn(node, [...nodeArgs, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,9 +8,9 @@ import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { SERVER_MAIN, startProcess, type ServerProcess } from '../bench/server.js';
+import { SERVER_COMMAND, startProcess, type ServerProcess } from '../bench/server.js';
 
-export { SERVER_MAIN, startProcess, type ServerProcess };
+export { SERVER_COMMAND, startProcess, type ServerProcess };
 
 /** `--name=value` flags over `defaults` (numbers stay numbers); `--help` prints `usage`. */
 export function flags<T extends Record<string, string | number | boolean>>(usage: string, defaults: T): T {
@@ -169,7 +169,7 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
 
 /** Starts the service (main.ts) on a free port, quiet, with `env` on top. */
 export const startServer = (env: Record<string, string | undefined>) =>
-  startProcess(SERVER_MAIN, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env });
+  startProcess(SERVER_COMMAND, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env });
 
 export interface HealthReport {
   samples: number;

@@ -68,6 +68,21 @@ function wholeNumber(name: string, value: string | number): number {
   return n;
 }
 
+/** A postgres:// URL, or a ConfigError saying what is wrong with it (node-postgres would ignore another scheme). */
+function databaseUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a valid URL: expected postgres://user:password@host:5432/database.');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, not ${url.protocol}//…: expected postgres://user:password@host:5432/database.`);
+  }
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const authMode = (env.PC_AUTH_MODE ?? 'sandbox') as AuthMode;
   if (authMode !== 'sandbox' && authMode !== 'jwks') throw new ConfigError(`PC_AUTH_MODE must be sandbox or jwks, not ${authMode}`);
@@ -76,7 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
-    databaseUrl: env.DATABASE_URL || undefined,
+    databaseUrl: databaseUrl(env.DATABASE_URL),
     dbSchema: env.PC_DB_SCHEMA || undefined,
     dbPoolSize: positiveInteger('PC_DB_POOL_SIZE', env.PC_DB_POOL_SIZE ?? DEFAULT_POOL_SIZE),
     dataDir: env.PC_DATA_DIR ?? './.data',

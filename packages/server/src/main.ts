@@ -7,11 +7,19 @@ import { seedCatalog, seedDemo, DEMO } from './seed/index.js';
 import { buildApp } from './app.js';
 import { ProvisioningWorker } from './modules/provisioning/worker.js';
 
+// What start-up is doing, a line at a time on stdout before the listening lines (the JSON logs of
+// LOG_LEVEL start once the app is built): a first start takes seconds, and says why.
+const progress = (line: string) => process.stdout.write(`${line}\n`);
+
 const config = loadConfigOrFail();
-const db = await openDatabase(databaseOptions(config)).catch(failStart);
-await migrate(db).catch(failStart);
+const db = await openDatabase({ ...databaseOptions(config), progress }).catch(failStart);
+await migrate(db, progress).catch(failStart);
+progress('seeding the catalog');
 await seedCatalog(db).catch(failStart);
-if (config.seedDemo) await seedDemo(db, config).catch(failStart);
+if (config.seedDemo) {
+  progress('seeding the demo partner');
+  await seedDemo(db, config).catch(failStart);
+}
 
 const app = await buildApp({
   config,
@@ -45,7 +53,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 const lines = [
-  `partner-commerce listening on ${address}`,
+  `partner-commerce listening on ${address} (started in ${process.uptime().toFixed(1)} s)`,
   `storage: ${db.location}`,
   `API docs: ${address}/docs (OpenAPI: ${address}/openapi.json)`,
 ];

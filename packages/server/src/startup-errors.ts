@@ -1,11 +1,13 @@
 /**
  * Start-up mistakes a user can fix (issue 14: "one clear line with the cause and a hint, and a
- * non-zero exit, never a stack trace"): a locked or unwritable data directory, a port in use, a
- * database that cannot be reached or does not exist, a malformed setting. Each entry point runs its
+ * non-zero exit, never a stack trace"): a locked or unwritable data directory, or one holding
+ * something else than a database, a port in use, a database that cannot be reached or does not
+ * exist, a malformed setting. Each entry point runs its
  * start-up through failStart; anything not recognised here is a bug and keeps its stack trace.
  */
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DataDirLockedError, DataDirUnusableError } from './db/data-dir-lock.js';
+import { DataDirNotADatabaseError } from './db/pglite-data-dir.js';
 
 interface SystemError {
   code?: string;
@@ -18,7 +20,9 @@ interface SystemError {
 
 /** The line to print for a mistake the user can fix, or undefined for anything else. */
 export function explainStartError(err: unknown): string | undefined {
-  if (err instanceof DataDirLockedError || err instanceof DataDirUnusableError || err instanceof ConfigError) return err.message;
+  if (err instanceof DataDirLockedError || err instanceof DataDirUnusableError || err instanceof DataDirNotADatabaseError || err instanceof ConfigError) {
+    return err.message;
+  }
   const e = (err ?? {}) as SystemError;
   const where = e.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : `port ${e.port}`;
   switch (e.code) {
@@ -37,8 +41,6 @@ export function explainStartError(err: unknown): string | undefined {
     case '28P01':
     case '28000':
       return `PostgreSQL refused the sign-in of DATABASE_URL (${e.message}): check its user and password.`;
-    case 'ERR_INVALID_URL':
-      return 'DATABASE_URL is not a valid URL: expected postgres://user:password@host:5432/database.';
     case 'EACCES':
       return e.syscall === 'listen' ? `not allowed to listen on ${where}: ports under 1024 need privileges; set PORT to 1024 or above.` : undefined;
     default:

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,14 +36,23 @@ test('start-up mistakes: one line naming the cause, exit 1', { timeout: 120_000 
   const root = await mkdtemp(join(tmpdir(), 'pc-start-'));
   const aFile = join(root, 'a-file'); // a data directory under a file cannot be made
   await writeFile(aFile, '');
+  const notADatabase = join(root, 'my-project'); // a directory of other things: no initdb among them
+  await mkdir(notADatabase);
+  await writeFile(join(notADatabase, 'notes.txt'), 'keep me\n');
   const cases: [string, Record<string, string>, RegExp][] = [
     ['port in use', { PORT: String(busyPort) }, new RegExp(`127\\.0\\.0\\.1:${busyPort} is already in use.*set PORT`)],
     ['a PORT that is no port', { PORT: 'eighty' }, /PORT must be a port number, not eighty/],
     ['an address this machine lacks', { HOST: '192.0.2.1' }, /cannot listen on 192\.0\.2\.1: this machine has no such address; set HOST/],
     ['an unreachable PostgreSQL', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' }, /cannot reach the PostgreSQL server of DATABASE_URL \(ECONNREFUSED at 127\.0\.0\.1:1\)/],
     ['a DATABASE_URL that is no URL', { DATABASE_URL: 'localhost/test' }, /DATABASE_URL is not a valid URL/],
+    ['a DATABASE_URL with a port that is none', { DATABASE_URL: 'postgres://postgres@127.0.0.1:99999/test' }, /DATABASE_URL is not a valid URL/],
+    ['a DATABASE_URL of another database', { DATABASE_URL: 'mysql://root@127.0.0.1/test' }, /DATABASE_URL must be a postgres:\/\/ URL, not mysql:/],
     ['an unusable data directory', { PC_DATA_DIR: `${aFile}/data` }, /cannot use the data directory .*\/a-file\/data \(E[A-Z]+ on .*set PC_DATA_DIR/],
+    ['a data directory that is a file', { PC_DATA_DIR: aFile }, /cannot use the data directory .*\/a-file \(ENOTDIR on .*set PC_DATA_DIR/],
+    ['a directory holding other files', { PC_DATA_DIR: notADatabase }, /data directory .*my-project holds other files and no database.*new or empty directory/],
   ];
+  // A directory no one may write in, root included (tests may run as root): sysfs.
+  if (existsSync('/sys/kernel')) cases.push(['an unwritable data directory', { PC_DATA_DIR: '/sys/pc-data' }, /cannot use the data directory \/sys\/pc-data \(EACCES on .*set PC_DATA_DIR/]);
   if (process.env.DATABASE_URL) {
     const missing = new URL(process.env.DATABASE_URL);
     missing.pathname = '/no_such_database_pc';
@@ -58,6 +68,7 @@ test('start-up mistakes: one line naming the cause, exit 1', { timeout: 120_000 
       assert.match(lines[0], /^partner-commerce: /, name);
       assert.match(lines[0], expected, name);
     });
+    assert.deepEqual(await readdir(notADatabase), ['notes.txt'], 'the directory of other files is left as it was');
   } finally {
     busy.close();
     await rm(root, { recursive: true, force: true });

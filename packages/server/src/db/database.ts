@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { lockDataDir } from './data-dir-lock.js';
+import { loadMigrations } from './migrate.js';
+import { newPGlite, pgliteStartParams, prepareDataDir } from './pglite-data-dir.js';
 
 export type Row = Record<string, unknown>;
 
@@ -52,6 +54,10 @@ export interface DatabaseOptions {
    * initdb, which costs seconds of CPU; the tests open each database from one migrated and seeded.
    */
   loadDataDir?: Blob;
+  /** Told what opening does, a line at a time (start-up progress). */
+  progress?: (line: string) => void;
+  /** Where a new PGlite data directory's prepared image is looked for (pglite-data-dir.ts). */
+  imageDir?: string;
 }
 
 /**
@@ -72,18 +78,18 @@ export function withinTransaction(db: Database, tx: Queryable): Database {
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  return opts.url ? openPostgres(opts.url, opts) : openPglite(opts.dataDir ?? './.data', opts.loadDataDir);
+  return opts.url ? openPostgres(opts.url, opts) : openPglite(opts.dataDir ?? './.data', opts);
 }
 
-async function openPglite(dataDir: string, loadDataDir: Blob | undefined): Promise<Database> {
+async function openPglite(dataDir: string, { progress, imageDir, loadDataDir }: DatabaseOptions): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   // One process per directory: a second one would silently overwrite the first's data (data-dir-lock.ts).
   const lock = inMemory ? undefined : await lockDataDir(dataDir);
   try {
+    if (inMemory) progress?.('creating an in-memory database');
+    else await prepareDataDir(dataDir, { migrations: await loadMigrations(), startParams: await pgliteStartParams(), progress, imageDir });
     // Loaded only when used: the module alone costs a PostgreSQL-backed process ~40 MB of RSS.
-    const { PGlite } = await import('@electric-sql/pglite');
-    const pglite = new PGlite(dataDir, { loadDataDir });
-    await pglite.waitReady;
+    const pglite = await newPGlite(dataDir, { loadDataDir });
     const pool = await pglitePool(pglite);
     return poolDatabase(pool, {
       kind: 'pglite',
@@ -141,7 +147,11 @@ async function run(client: pg.Pool | pg.PoolClient, sql: string, params: unknown
   }
 }
 
-async function openPostgres(url: string, { schema, poolSize = DEFAULT_POOL_SIZE, dropSchemaOnClose = false }: DatabaseOptions): Promise<Database> {
+async function openPostgres(url: string, { schema, poolSize = DEFAULT_POOL_SIZE, dropSchemaOnClose = false, progress }: DatabaseOptions): Promise<Database> {
+  const safeUrl = new URL(url);
+  safeUrl.password = '';
+  const location = `PostgreSQL at ${safeUrl.host}${safeUrl.pathname}${schema ? ` (schema ${schema})` : ''}`;
+  progress?.(`connecting to ${location}`);
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -157,11 +167,9 @@ async function openPostgres(url: string, { schema, poolSize = DEFAULT_POOL_SIZE,
       if (err.code !== '23505' && err.code !== '42P06') throw err;
     });
   }
-  const safeUrl = new URL(url);
-  safeUrl.password = '';
   return poolDatabase(pool, {
     kind: 'postgres',
-    location: `PostgreSQL at ${safeUrl.host}${safeUrl.pathname}${schema ? ` (schema ${schema})` : ''}`,
+    location,
     async close() {
       if (schema && dropSchemaOnClose) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
       await pool.end();

@@ -26,8 +26,8 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   );
 }
 
-/** Applies pending migrations; returns the names applied. */
-export async function migrate(db: Database): Promise<string[]> {
+/** Applies pending migrations, telling `progress` of each ("applying migration 3/9: …"); returns the names applied. */
+export async function migrate(db: Database, progress?: (line: string) => void): Promise<string[]> {
   const migrations = await loadMigrations();
   // Under the lock too: CREATE TABLE IF NOT EXISTS run by two processes at once collides (23505).
   await db.transaction(async (tx) => {
@@ -38,11 +38,12 @@ export async function migrate(db: Database): Promise<string[]> {
       applied_at timestamptz NOT NULL DEFAULT now())`);
   });
   const applied: string[] = [];
-  for (const m of migrations) {
+  for (const [i, m] of migrations.entries()) {
     const done = await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
       const seen = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
       if (seen.length > 0) return false;
+      progress?.(`applying migration ${i + 1}/${migrations.length}: ${m.name}`);
       // Statements run one by one so that the same file works on both engines inside a transaction.
       for (const statement of splitStatements(m.sql)) await tx.query(statement);
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
