@@ -8,6 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, newPartner, startApp, type Partner, type TestContext } from './helpers.js';
 import { addTerm } from '../src/modules/subscriptions/lifecycle.js';
+import { runDueRenewals } from '../src/modules/subscriptions/service.js';
+import { advanceOffset, lockOffset } from '../src/modules/clock/repo.js';
+import { ProvisioningWorker } from '../src/modules/provisioning/worker.js';
 
 let ctx: TestContext;
 before(async () => {
@@ -178,6 +181,45 @@ describe('term ends on the partner clock', () => {
     assert.equal(renewed.refundableQuantity.totalQuantity, 4);
     assert.equal((await change(p, s.id, { quantity: 3 })).quantity, 3);
     assert.equal((await change(p, s.id, { status: 'deleted' })).status, 'deleted');
+  });
+});
+
+describe('renewals are durable work, done once', () => {
+  /** Moves the partner's clock without running what falls due (as time passing does). */
+  const passTime = async (p: Partner, ms: number) => {
+    const offset = await lockOffset(ctx.db, p.tenantId);
+    await advanceOffset(ctx.db, p.tenantId, offset + ms);
+  };
+  const renewalsOf = async (p: Partner, id: string) => {
+    const res = await call(ctx.app, 'GET', `/v1/auditrecords?startDate=${new Date(Date.now() - HOUR).toISOString()}`, { token: p.appToken });
+    return (res.json().items as Sub[]).filter((r) => r.resourceId === id && r.applicationId === 'partner-commerce-renewals');
+  };
+
+  test('concurrent claimers renew each term end exactly once', async () => {
+    const p = await newPartner(ctx.app);
+    const [s] = await buy(p, [{ catalogItemId: NCE, quantity: 2, termDuration: 'P1M' }]);
+    await passTime(p, 70 * 24 * HOUR); // two term ends behind, nothing run yet
+    assert.equal((await get(p, s.id)).effectiveStartDate, s.effectiveStartDate);
+    for (let round = 0; round < 3; round++) await Promise.all([1, 2, 3, 4].map(() => runDueRenewals(ctx.db, 10, p.tenantId)));
+    const renewed = await get(p, s.id);
+    assert.equal(renewed.effectiveStartDate, addTerm(new Date(s.commitmentEndDate), 'P1M').toISOString());
+    assert.equal((await renewalsOf(p, s.id)).length, 2);
+  });
+
+  test("the worker's loop renews what falls due without anyone moving the clock", async () => {
+    const p = await newPartner(ctx.app);
+    const [s] = await buy(p, [{ catalogItemId: NCE, quantity: 2, termDuration: 'P1M' }]);
+    await change(p, s.id, { autoRenewEnabled: false });
+    await passTime(p, 35 * 24 * HOUR);
+    const worker = new ProvisioningWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20 });
+    worker.start();
+    try {
+      for (let i = 0; i < 200 && (await get(p, s.id)).status !== 'expired'; i++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      await worker.stop();
+    }
+    assert.equal((await get(p, s.id)).status, 'expired');
+    assert.equal((await renewalsOf(p, s.id)).length, 1);
   });
 });
 
