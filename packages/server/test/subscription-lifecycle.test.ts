@@ -145,6 +145,12 @@ describe('term ends on the partner clock', () => {
     const instructions = { product: { productId: 'CFQ7TTC0LH18', skuId: '0001', availabilityId: 'CFQ7TTC0K971', billingCycle: 'Monthly', termDuration: 'P1M' }, quantity: 3 };
     const scheduled = await change(p, renewing.id, { scheduledNextTermInstructions: instructions });
     assert.equal(scheduled.scheduledNextTermInstructions.product.billingCycle, 'monthly');
+    // Sent back as read, the instructions are no change (no new etag); with an immediate change they go.
+    const unchanged = await change(p, renewing.id, {});
+    assert.equal(unchanged.attributes.etag, scheduled.attributes.etag);
+    const immediate = await change(p, renewing.id, { quantity: 6 });
+    assert.equal(immediate.scheduledNextTermInstructions, undefined, 'a mid-term change deletes scheduled changes');
+    await change(p, renewing.id, { scheduledNextTermInstructions: instructions });
     assert.equal((await change(p, expiring.id, { autoRenewEnabled: false })).autoRenewEnabled, false);
     assert.equal((await change(p, expiring.id, { scheduledNextTermInstructions: instructions }, 400)).code, 800002);
 

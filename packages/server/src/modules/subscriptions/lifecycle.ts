@@ -80,7 +80,14 @@ function normalizeInstructions(i: ScheduledNextTermInstructions): ScheduledNextT
 /** The catalog item id (`product:sku:availability`) the instructions renew into. */
 export const instructionsItemId = (i: ScheduledNextTermInstructions) => `${i.product.productId}:${i.product.skuId}:${i.product.availabilityId}`;
 
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** JSON with object keys sorted: the database's jsonb gives stored objects back in its own key order. */
+const canonical = (v: unknown): string =>
+  v && typeof v === 'object'
+    ? Array.isArray(v)
+      ? `[${v.map(canonical).join(',')}]`
+      : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`
+    : JSON.stringify(v ?? null);
+const sameJson = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 
 export interface PlannedChange {
   next: SubscriptionRecord;
