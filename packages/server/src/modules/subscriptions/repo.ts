@@ -137,6 +137,8 @@ export async function claimDueRenewals(q: Queryable, limit: number, tenantId?: s
   const rows = await q.query<SubscriptionRecord>(
     `SELECT ${SELECT} FROM subscriptions
       WHERE ${RUNNING} AND commitment_end_date <= ${tenantNow('subscriptions.partner_tenant_id')}
+        -- The furthest-ahead clock bounds every tenant's: a range the partial term-end index can serve.
+        AND commitment_end_date <= now() + make_interval(secs => coalesce((SELECT max(offset_ms) FROM partner_clocks), 0) / 1000.0)
         AND ($2::uuid IS NULL OR partner_tenant_id = $2::uuid)
       ORDER BY commitment_end_date, id LIMIT $1
       FOR UPDATE SKIP LOCKED`,
