@@ -105,3 +105,10 @@ export const OrderLineItemProvisioningStatus = Type.Object(
   },
   { title: 'OrderLineItemProvisioningStatus' },
 );
+
+/** One line's activation link (get-activation-link-by-order-line-item.md): an absolute third-party URL. */
+export const ActivationLink = Type.Object(
+  { lineItemNumber: Type.Integer(), link: Link },
+  { title: 'ActivationLink' },
+);
+export type ActivationLink = Static<typeof ActivationLink>;

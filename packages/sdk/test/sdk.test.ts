@@ -91,6 +91,22 @@ describe('the fluent chain against a listening server', () => {
     for (const s of subs.items) assert.equal((await partner.customers.byId(customerId).subscriptions.byId(s.id).get()).id, s.id);
   });
 
+  test('what partners poll: provisioning status, add-ons, reservation registration', async () => {
+    const { partner } = client();
+    const c = p.customers[0];
+    const azure = partner.customers.byId(c.id).subscriptions.byId(c.azureSubscriptionId);
+    const status = await azure.provisioningStatus.get();
+    assert.equal(status.status, 'success');
+    assert.match(status.skuId, /^[0-9a-f-]{36}$/);
+    assert.equal((await azure.addons.get()).totalCount, 0);
+    assert.equal((await azure.registrationStatus.get()).status, 'NotRegistered');
+    assert.equal(await azure.registrations.create(), `/customers/${c.id}/subscriptions/${c.azureSubscriptionId}/registrationstatus`);
+    assert.equal((await azure.registrationStatus.get()).status, 'Registered');
+    const [order] = (await partner.customers.byId(c.id).orders.get()).items;
+    const links = await partner.customers.byId(c.id).orders.byId(order.id).lineItems.byNumber(0).activationLinks.get();
+    assert.equal(links.links.self.uri, `/customers/${c.id}/orders/${order.id}/lineitems/0/activationlinks`);
+  });
+
   test('the legacy offers of a country', async () => {
     const { partner } = client();
     const offers = await partner.offers.byCountry('US').get();

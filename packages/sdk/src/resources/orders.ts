@@ -1,5 +1,5 @@
 /** A customer's orders and their provisioning status (`/v1/customers/{id}/orders…`): the server's `modules/orders`. */
-import type { Order, OrderLineItemProvisioningStatus as ProvisioningStatusSchema } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
+import type { ActivationLink, Order, OrderLineItemProvisioningStatus as ProvisioningStatusSchema } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
 import type { Static } from 'typebox' with { 'resolution-mode': 'import' };
 import type { RequestOptions } from '../transport.js';
 import { Builder, type Collection } from './builder.js';
@@ -31,6 +31,12 @@ export class OrderOperations extends Builder {
   readonly provisioningStatus = new OrderProvisioningStatusOperations(this.transport, [...this.path, 'provisioningstatus']);
 
   /**
+   * One line of the order.
+   * @example const { items } = await partner.customers.byId(c).orders.byId(o).lineItems.byNumber(0).activationLinks.get();
+   */
+  readonly lineItems = { byNumber: (n: number) => new OrderLineItemOperations(this.transport, [...this.path, 'lineitems', String(n)]) };
+
+  /**
    * Gets the order.
    * @example const order = await partner.customers.byId(customerId).orders.byId(orderId).get({ includePrice: true });
    */
@@ -46,6 +52,23 @@ export class OrderProvisioningStatusOperations extends Builder {
    * @example const { items } = await partner.customers.byId(c).orders.byId(o).provisioningStatus.get();
    */
   get(options?: RequestOptions): Promise<Collection<OrderLineItemProvisioningStatus>> {
+    return this.request('GET', options);
+  }
+}
+
+/** `/v1/customers/{customer-id}/orders/{order-id}/lineitems/{line-item-number}` */
+export class OrderLineItemOperations extends Builder {
+  /** `…/lineitems/{n}/activationlinks` */
+  readonly activationLinks = new OrderLineItemActivationLinkOperations(this.transport, [...this.path, 'activationlinks']);
+}
+
+/** `/v1/customers/{customer-id}/orders/{order-id}/lineitems/{line-item-number}/activationlinks` */
+export class OrderLineItemActivationLinkOperations extends Builder {
+  /**
+   * The activation link of a marketplace SaaS line, once provisioned (none for other lines).
+   * @example const { items } = await partner.customers.byId(c).orders.byId(o).lineItems.byNumber(0).activationLinks.get();
+   */
+  get(options?: RequestOptions): Promise<Collection<ActivationLink>> {
     return this.request('GET', options);
   }
 }

@@ -1,7 +1,7 @@
 /** Order routes: list, get, and per-line provisioning status (app+user only, as Partner Center). */
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Collection, Order, OrderLineItemProvisioningStatus } from '@partner-commerce/contract';
+import { ActivationLink, Collection, Order, OrderLineItemProvisioningStatus } from '@partner-commerce/contract';
 import { CustomerParams, OrderParams } from '../../schemas.js';
 import * as service from './service.js';
 
@@ -47,6 +47,18 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Collection(OrderLineItemProvisioningStatus) },
     },
   }, (req) => service.getProvisioningStatus(app.db, req.principal.tenantId, req.params.customerId, req.params.orderId));
+
+  app.get('/customers/:customerId/orders/:orderId/lineitems/:lineItemNumber/activationlinks', {
+    schema: {
+      tags,
+      operationId: 'getOrderLineActivationLinks',
+      summary: "Get a marketplace SaaS order line's activation link",
+      params: Type.Object({ ...OrderParams.properties, lineItemNumber: Type.String({ minLength: 1 }) }),
+      response: { 200: Collection(ActivationLink) },
+    },
+  }, (req) =>
+    service.getActivationLinks(app.db, req.principal.tenantId, req.params.customerId, req.params.orderId, req.params.lineItemNumber),
+  );
 };
 
 export default orderRoutes;

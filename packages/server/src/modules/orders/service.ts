@@ -7,7 +7,7 @@ import type { CartLineItem, Order, OrderLineItem } from '@partner-commerce/contr
 import type { Queryable, Writer } from '../../db/database.js';
 import { fail } from '../../errors.js';
 import { collection, link, parseEnum, randomToken } from '../../wire.js';
-import type { CatalogItem } from '../catalog/service.js';
+import { resolveCatalogItems, type CatalogItem } from '../catalog/service.js';
 import { requireCustomer, type CustomerRecord } from '../customers/service.js';
 import { buildSubscription, type SubscriptionRecord } from '../subscriptions/service.js';
 import { insertSubscriptions } from '../subscriptions/repo.js';
@@ -232,3 +232,23 @@ export async function getProvisioningStatus(db: Queryable, tenantId: string, cus
   }));
   return collection(items, `/customers/${order.customerId}/orders/${order.id}/provisioningstatus`);
 }
+
+/**
+ * Activation links of one order line (get-activation-link-by-order-line-item.md): a commercial-marketplace
+ * (third-party SaaS) line, once provisioned, links to its publisher's landing page with the subscription
+ * to activate; any other line, or one not yet provisioned, has none (an empty collection).
+ */
+export async function getActivationLinks(db: Queryable, tenantId: string, customerId: string, orderId: string, lineItemNumber: string) {
+  const order = await requireOrder(db, tenantId, customerId, orderId);
+  const line = /^\d{1,6}$/.test(lineItemNumber) ? order.lines.find((l) => l.lineItemNumber === Number(lineItemNumber)) : undefined;
+  if (!line) fail('NotFound', `Line item ${lineItemNumber.slice(0, 16)} of order ${order.id} was not found.`);
+  const item = (await resolveCatalogItems(db, [line!.offerId])).get(line!.offerId);
+  const items =
+    item?.marketplace && line!.subscriptionId && line!.provisioningStatus === 'Fulfilled'
+      ? [{ lineItemNumber: line!.lineItemNumber, link: link(`${MARKETPLACE_LANDING}/${line!.productId}/activate?subscriptionId=${line!.subscriptionId}`) }]
+      : [];
+  return collection(items, `/customers/${order.customerId}/orders/${order.id}/lineitems/${line!.lineItemNumber}/activationlinks`);
+}
+
+/** The sandbox's stand-in for a publisher's landing page (a reserved example domain; see docs/compatibility.md). */
+const MARKETPLACE_LANDING = 'https://marketplace.example.com';
