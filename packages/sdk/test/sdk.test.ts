@@ -247,3 +247,56 @@ describe('typed errors', () => {
     assert.equal(err.status, 404);
   });
 });
+
+describe('onboarding and the sandbox clock', () => {
+  const newCustomer = (domain: string) => ({
+    billingProfile: {
+      email: 'it@fabrikam.example',
+      culture: 'en-US',
+      language: 'en',
+      companyName: 'Fabrikam',
+      defaultAddress: { firstName: 'Ann', lastName: 'Lee', addressLine1: '1 Main St', city: 'Seattle', state: 'WA', postalCode: '98101', country: 'US' },
+    },
+    companyProfile: { domain },
+  });
+
+  test('domains.byDomain(d).exists(), customers.create(…), then the domain is taken', async () => {
+    const { partner } = client();
+    const domain = `fabrikam${Date.now().toString(36)}.onmicrosoft.com`;
+    assert.equal(await partner.domains.byDomain(domain).exists(), false);
+    const created = await partner.customers.create(newCustomer(domain));
+    assert.equal(created.companyProfile.domain, domain);
+    assert.equal(created.userCredentials.userName, 'admin');
+    assert.equal(await partner.domains.byDomain(domain).exists(), true);
+    await assert.rejects(partner.domains.byDomain('not a domain').exists(), (e: PartnerCenterError) => e.status === 400);
+  });
+
+  test('customers.get({ size, continuationToken }) and customers.all() page through every customer', async () => {
+    const q = await newPartner(ctx.app);
+    const { partner } = client({ credentials: { clientId: q.clientId, clientSecret: q.clientSecret } });
+    for (let i = 0; i < 4; i++) await partner.customers.create(newCustomer(`paged${i}${Date.now().toString(36)}.onmicrosoft.com`));
+    const first = await partner.customers.get({ size: 2 });
+    assert.equal(first.items.length, 2);
+    assert.ok(first.continuationToken);
+    const second = await partner.customers.get({ size: 2, continuationToken: first.continuationToken });
+    assert.equal(second.items.length, 2);
+    const ids: string[] = [];
+    for await (const c of partner.customers.all({ size: 2 })) ids.push(c.id);
+    assert.equal(ids.length, 5);
+    assert.deepEqual(ids.slice(0, 4), [...first.items, ...second.items].map((c) => c.id));
+  });
+
+  test("sandbox.clock.get() and .advance('8d') move the signed-in partner's clock only", async () => {
+    const q = await newPartner(ctx.app);
+    const { partner } = client({ credentials: { clientId: q.clientId, clientSecret: q.clientSecret } });
+    assert.equal((await partner.sandbox.clock.get()).offsetSeconds, 0);
+    const moved = await partner.sandbox.clock.advance('8d');
+    assert.ok(Math.abs(moved.offsetSeconds - 8 * 86400) < 60, String(moved.offsetSeconds));
+    assert.ok(Math.abs(Date.parse(moved.now) - (Date.now() + 8 * 86400_000)) < 60_000);
+    const later = await partner.sandbox.clock.advance({ to: new Date(Date.parse(moved.now) + 3600_000).toISOString() });
+    assert.ok(later.offsetSeconds > moved.offsetSeconds);
+    assert.equal((await client().partner.sandbox.clock.get()).offsetSeconds, 0, "another partner's clock did not move");
+    await assert.rejects(partner.sandbox.clock.advance({ to: '2000-01-01T00:00:00Z' }), (e: PartnerCenterError) => e.status === 400);
+    assert.equal((await partner.sandbox.byTenant(q.tenantId).clock.get()).offsetSeconds, later.offsetSeconds);
+  });
+});

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Order, OrderLineItemProvisioningStatus } from '@partner-commerce/sdk';
 import type { Context } from '../context.js';
 import { renderFields, renderTable } from '../output.js';
+import { nonNegativeInt } from '../options.js';
 
 export function registerOrderCommands(program: Command, { action, connect }: Context): void {
   const order = program.command('order').description("a customer's orders (Get-PartnerCustomerOrder)");
@@ -60,6 +61,26 @@ export function registerOrderCommands(program: Command, { action, connect }: Con
             { header: 'quantity', value: (l) => l.quantityProvisioningInformation.map((q) => `${q.quantity} ${q.status}`) },
             { header: 'error', value: (l) => (l.error ? `${l.error.code}: ${l.error.description}` : '') },
           ]),
+        );
+      }),
+    );
+  order
+    .command('activation-link')
+    .description("a marketplace SaaS line's activation link (Get-PartnerCustomerOrderLineItemActivationLink)")
+    .requiredOption('--customer-id <id>', 'customer id')
+    .requiredOption('--order-id <id>', 'order id')
+    .requiredOption('--line-item-number <n>', 'line number', nonNegativeInt)
+    .action(
+      action(async ({ out, globals }, opts: { customerId: string; orderId: string; lineItemNumber: number }) => {
+        const order = (await connect(globals, out)).customers.byId(opts.customerId).orders.byId(opts.orderId);
+        const list = await order.lineItems.byNumber(opts.lineItemNumber).activationLinks.get();
+        out.result(list, () =>
+          list.items.length
+            ? renderTable(list.items, [
+                { header: 'line', value: (l) => l.lineItemNumber },
+                { header: 'link', value: (l) => l.link.uri },
+              ])
+            : 'no activation link (not a marketplace line, or not provisioned yet)\n',
         );
       }),
     );

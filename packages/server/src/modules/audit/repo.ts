@@ -5,8 +5,8 @@ export interface AuditEntry {
   id: string;
   partnerTenantId: string;
   customerId: string;
-  operationType: 'create_cart' | 'update_cart' | 'create_order';
-  resourceType: 'cart' | 'order';
+  operationType: 'create_cart' | 'update_cart' | 'create_order' | 'create_customer';
+  resourceType: 'cart' | 'order' | 'customer';
   resourceId: string;
   resourceNewValue: unknown;
   applicationId: string;
