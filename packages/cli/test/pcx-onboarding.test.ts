@@ -125,6 +125,32 @@ describe('pcx reads after a purchase, and the sandbox clock', () => {
     assert.equal(json<{ totalCount: number }>(addons).totalCount, 0);
   });
 
+  test('order new (New-PartnerCustomerOrder) and order cancel', async () => {
+    const c = p.customers[0];
+    const legacy = await pcx(['-o', 'json', 'order', 'new', '--customer-id', c.id, '--item', '031C9E47-4802-4248-838E-778FB1D2CC05,quantity=2,friendlyName=Sales'], env);
+    ok(legacy);
+    const order = json<{ id: string; status: string; lineItems: { quantity: number; friendlyName: string }[] }>(legacy);
+    assert.equal(order.status, 'completed');
+    assert.equal(order.lineItems[0].quantity, 2);
+    assert.equal(order.lineItems[0].friendlyName, 'Sales');
+    const refused = await pcx(['order', 'cancel', '--customer-id', c.id, '--order-id', order.id], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /error 800061: .*only software purchases can/);
+    const software = await pcx(
+      ['-o', 'json', 'order', 'new', '--customer-id', c.id, '--billing-cycle', 'one_time', '--item', 'DG7GMGF0DWTL:0001:DG7GMGF0DSFM', '--item', 'DG7GMGF0DWM3:0002:DG7GMGF0DT1M'],
+      env,
+    );
+    ok(software);
+    const id = json<{ id: string }>(software).id;
+    const partly = await pcx(['-o', 'json', 'order', 'cancel', '--customer-id', c.id, '--order-id', id, '--line-item-number', '0'], env);
+    ok(partly);
+    assert.deepEqual(json<{ lineItems: { quantity: number }[] }>(partly).lineItems.map((l) => l.quantity), [0, 1]);
+    const all = await pcx(['order', 'cancel', '--customer-id', c.id, '--order-id', id], env);
+    ok(all);
+    assert.match(all.stdout, /cancelled/);
+    assert.equal((await pcx(['order', 'new', '--customer-id', c.id, '--item', 'X,billingCycle=annual'], env)).code, 2);
+  });
+
   test('subscription registration and register for the Azure subscription', async () => {
     const c = p.customers[0];
     const args = ['--customer-id', c.id, '--subscription-id', c.azureSubscriptionId];

@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { Attributes, RenewsTo, SelfLinks, StringMap } from './common.js';
-import { Order, OrderError } from './orders.js';
+import { Order, OrderError, OrderInput, OrderPatchInput } from './orders.js';
 import { CustomerInput } from './customers.js';
 
 export const PARTICIPANT_TYPES = [
@@ -175,6 +175,6 @@ export const knownFieldNames: ReadonlyMap<string, string> = (() => {
     }
     walk(s.items);
   };
-  [CartInput, Cart, CustomerInput].forEach(walk);
+  [CartInput, Cart, CustomerInput, OrderInput, OrderPatchInput].forEach(walk);
   return names;
 })();

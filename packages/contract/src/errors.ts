@@ -42,6 +42,7 @@ export const ErrorCodes = {
   SubscriptionNotFound: { status: 404, code: 20003 },
   NotAzureSubscription: { status: 400, code: 2094 },
   DomainAlreadyExists: { status: 400, code: 800002 },
+  OrderNotCancellable: { status: 400, code: 800061 },
   UnsupportedMediaType: { status: 415, code: 800002 },
   PayloadTooLarge: { status: 413, code: 800002 },
   RequestTimeout: { status: 408, code: 800002 },

@@ -286,6 +286,20 @@ describe('onboarding and the sandbox clock', () => {
     assert.deepEqual(ids.slice(0, 4), [...first.items, ...second.items].map((c) => c.id));
   });
 
+  test('orders.create(…) for a legacy offer; orders.byId(o).cancel() refuses it (not software), cancels software', async () => {
+    const q = await newPartner(ctx.app);
+    const { partner } = client({ credentials: { clientId: q.clientId, clientSecret: q.clientSecret } });
+    const orders = partner.customers.byId(q.customers[0].id).orders;
+    const legacy = await orders.create({ lineItems: [{ lineItemNumber: 0, offerId: '031C9E47-4802-4248-838E-778FB1D2CC05', quantity: 5 }] });
+    assert.equal(legacy.status, 'completed');
+    assert.equal(legacy.lineItems[0].quantity, 5);
+    await assert.rejects(orders.byId(legacy.id).cancel(), (e: PartnerCenterError) => e.status === 400 && e.code === 800061);
+    const software = await orders.create({ billingCycle: 'one_time', lineItems: [{ offerId: 'DG7GMGF0DWTL:0001:DG7GMGF0DSFM', quantity: 1 }, { offerId: 'DG7GMGF0DWM3:0002:DG7GMGF0DT1M', quantity: 1 }] });
+    const partly = await orders.byId(software.id).cancel([1]);
+    assert.deepEqual(partly.lineItems.map((l) => l.quantity), [1, 0]);
+    assert.equal((await orders.byId(software.id).patch({ status: 'cancelled' })).status, 'cancelled');
+  });
+
   test("sandbox.clock.get() and .advance('8d') move the signed-in partner's clock only", async () => {
     const q = await newPartner(ctx.app);
     const { partner } = client({ credentials: { clientId: q.clientId, clientSecret: q.clientSecret } });

@@ -1,5 +1,5 @@
 /** A customer's orders and their provisioning status (`/v1/customers/{id}/orders…`): the server's `modules/orders`. */
-import type { ActivationLink, Order, OrderLineItemProvisioningStatus as ProvisioningStatusSchema } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
+import type { ActivationLink, Order, OrderInput, OrderLineItemProvisioningStatus as ProvisioningStatusSchema, OrderPatchInput } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
 import type { Static } from 'typebox' with { 'resolution-mode': 'import' };
 import type { RequestOptions } from '../transport.js';
 import { Builder, type Collection } from './builder.js';
@@ -14,6 +14,17 @@ export class OrderCollectionOperations extends Builder {
    */
   get(query: { billingType?: string; includePrice?: boolean } = {}, options?: RequestOptions): Promise<Collection<Order>> {
     return this.request('GET', options, { query: { billingType: query.billingType, include_price: query.includePrice } });
+  }
+
+  /**
+   * Places an order without a cart (legacy offers; PowerShell's `New-PartnerCustomerOrder`).
+   * @example
+   * const order = await partner.customers.byId(customerId).orders.create({
+   *   lineItems: [{ lineItemNumber: 0, offerId: '031C9E47-4802-4248-838E-778FB1D2CC05', quantity: 5 }],
+   * });
+   */
+  create(order: OrderInput, options?: RequestOptions): Promise<Order> {
+    return this.request('POST', options, { body: order });
   }
 
   /**
@@ -42,6 +53,23 @@ export class OrderOperations extends Builder {
    */
   get(query: { includePrice?: boolean } = {}, options?: RequestOptions): Promise<Order> {
     return this.request('GET', options, { query: { include_price: query.includePrice } });
+  }
+
+  /**
+   * Changes the order: Partner Center allows only `{ status: 'cancelled' }` (software within its
+   * cancellation window), for the whole order or the `lineItems` listed.
+   * @example await partner.customers.byId(c).orders.byId(o).patch({ status: 'cancelled', lineItems: [{ lineItemNumber: 0 }] });
+   */
+  patch(change: OrderPatchInput, options?: RequestOptions): Promise<Order> {
+    return this.request('PATCH', options, { body: change });
+  }
+
+  /**
+   * Cancels the order, or only the lines numbered (`patch({ status: 'cancelled' })`).
+   * @example const order = await partner.customers.byId(c).orders.byId(o).cancel();
+   */
+  cancel(lineItemNumbers?: number[], options?: RequestOptions): Promise<Order> {
+    return this.patch({ status: 'cancelled', lineItems: lineItemNumbers?.map((lineItemNumber) => ({ lineItemNumber })) }, options);
   }
 }
 

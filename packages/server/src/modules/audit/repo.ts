@@ -5,7 +5,7 @@ export interface AuditEntry {
   id: string;
   partnerTenantId: string;
   customerId: string;
-  operationType: 'create_cart' | 'update_cart' | 'create_order' | 'create_customer';
+  operationType: 'create_cart' | 'update_cart' | 'create_order' | 'update_order' | 'create_customer';
   resourceType: 'cart' | 'order' | 'customer';
   resourceId: string;
   resourceNewValue: unknown;
