@@ -106,6 +106,8 @@ describe('GET …/orders/{o}/lineitems/{n}/activationlinks', () => {
     assert.deepEqual(body.items[0].link.headers, []);
     assert.equal(body.links.self.uri, `/customers/${customerId}/orders/${order.id}/lineitems/${line.lineItemNumber}/activationlinks`);
     assert.deepEqual(body.attributes, { objectType: 'Collection' });
+    const read = (await get(`/v1/customers/${customerId}/orders/${order.id}`)).json();
+    assert.equal(read.lineItems[line.lineItemNumber].links.provisioningStatus.uri, `/customers/${customerId}/orders/${order.id}/provisioningstatus`);
     // Once provisioned, the subscription's provisioning status says so too.
     const sub = (await get(`/v1/customers/${customerId}/orders/${order.id}`)).json().lineItems[line.lineItemNumber].subscriptionId;
     assert.equal((await get(`${subUrl(sub)}/provisioningstatus`)).json().status, 'success');

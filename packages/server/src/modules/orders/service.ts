@@ -141,6 +141,8 @@ function renderLine(o: repo.OrderWithLines, l: repo.OrderLineRecord, includePric
   const country = `?country=${l.country}`;
   const links: OrderLineItem['links'] = {};
   if (l.subscriptionId) links.subscription = link(`/customers/${o.customerId}/subscriptions/${l.subscriptionId}`);
+  // Each line links to the order's provisioning status (order-resources.md: OrderLineItem links).
+  links.provisioningStatus = link(`/customers/${o.customerId}/orders/${o.id}/provisioningstatus`);
   if (l.productId) {
     links.product = link(`/products/${l.productId}${country}`);
     links.sku = link(`/products/${l.productId}/skus/${l.skuId}${country}`);
