@@ -6,10 +6,11 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { registerCartCommands } from './commands/cart.js';
-import { registerCustomerCommands } from './commands/customer.js';
+import { registerCustomerCommands, registerDomainCommands } from './commands/customer.js';
 import { registerLoginCommands } from './commands/login.js';
 import { registerOrderCommands } from './commands/order.js';
 import { registerProductCommands } from './commands/product.js';
+import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerSubscriptionCommands } from './commands/subscription.js';
 import { createContext, type Io, type RunState } from './context.js';
@@ -54,10 +55,12 @@ function buildProgram(io: Io, state: RunState): Command {
   for (const register of [
     registerLoginCommands,
     registerCustomerCommands,
+    registerDomainCommands,
     registerProductCommands,
     registerCartCommands,
     registerOrderCommands,
     registerSubscriptionCommands,
+    registerSandboxCommands,
     registerServerCommands,
   ]) {
     register(program, context);

@@ -4,8 +4,9 @@
  */
 import { Type, type Static } from 'typebox';
 import { Attributes, RenewsTo, SelfLinks, StringMap } from './common.js';
-import { Order, OrderError } from './orders.js';
+import { Order, OrderError, OrderInput, OrderPatchInput } from './orders.js';
 import { SubscriptionUpdate } from './subscriptions.js';
+import { CustomerInput } from './customers.js';
 
 export const PARTICIPANT_TYPES = [
   'unknown',
@@ -175,6 +176,6 @@ export const knownFieldNames: ReadonlyMap<string, string> = (() => {
     }
     walk(s.items);
   };
-  [CartInput, Cart, SubscriptionUpdate].forEach(walk);
+  [CartInput, Cart, SubscriptionUpdate, CustomerInput, OrderInput, OrderPatchInput].forEach(walk);
   return names;
 })();

@@ -105,3 +105,48 @@ export const OrderLineItemProvisioningStatus = Type.Object(
   },
   { title: 'OrderLineItemProvisioningStatus' },
 );
+
+/** One line's activation link (get-activation-link-by-order-line-item.md): an absolute third-party URL. */
+export const ActivationLink = Type.Object(
+  { lineItemNumber: Type.Integer(), link: Link },
+  { title: 'ActivationLink' },
+);
+export type ActivationLink = Static<typeof ActivationLink>;
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * `POST /v1/customers/{c}/orders` (create-an-order.md, PowerShell `New-PartnerCustomerOrder`): an order
+ * placed without a cart. Read-only fields are dropped; names are read in any casing.
+ */
+export const OrderInput = Type.Object({
+  lineItems: Type.Array(
+    Type.Object({
+      lineItemNumber: Type.Optional(Type.Integer({ minimum: 0, maximum: 999 })),
+      offerId: Type.String({ minLength: 1, maxLength: 256 }),
+      quantity: Type.Integer({ minimum: -INT32_MAX - 1, maximum: INT32_MAX }),
+      friendlyName: Type.Optional(Type.String({ maxLength: 256 })),
+      partnerIdOnRecord: Type.Optional(Type.String({ maxLength: 64 })),
+      parentSubscriptionId: Type.Optional(Type.String({ maxLength: 64 })),
+      provisioningContext: Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 1024 }), { maxProperties: 32 })),
+    }),
+    { minItems: 1, maxItems: 100 },
+  ),
+  billingCycle: Type.Optional(Type.String({ maxLength: 64 })),
+});
+export type OrderInput = Static<typeof OrderInput>;
+
+/**
+ * `PATCH /v1/customers/{c}/orders/{o}` with `status: "cancelled"` (cancel-software-purchases.md): the
+ * whole order, or only the lines listed.
+ */
+export const OrderPatchInput = Type.Object({
+  status: Type.String({ maxLength: 32 }),
+  lineItems: Type.Optional(
+    Type.Array(Type.Object({ lineItemNumber: Type.Integer({ minimum: 0, maximum: 999 }), offerId: Type.Optional(Type.String({ maxLength: 256 })) }), {
+      minItems: 1,
+      maxItems: 100,
+    }),
+  ),
+});
+export type OrderPatchInput = Static<typeof OrderPatchInput>;

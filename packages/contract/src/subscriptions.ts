@@ -97,3 +97,35 @@ export const SubscriptionUpdate = Type.Object(
   { additionalProperties: false, title: 'SubscriptionUpdate' },
 );
 export type SubscriptionUpdate = Static<typeof SubscriptionUpdate>;
+/** SubscriptionProvisioningStatus.status (.NET enum `ProvisioningStatus`, lower-case on the wire). */
+export const SUBSCRIPTION_PROVISIONING_STATUSES = ['none', 'success', 'pending', 'failed'] as const;
+
+/**
+ * `GET …/subscriptions/{s}/provisioningstatus` (get-subscription-provisioning-status.md): no
+ * subscription id; `skuId` is GUID-shaped because the .NET SDK parses it as a `Guid`.
+ */
+export const SubscriptionProvisioningStatus = Type.Object(
+  {
+    skuId: Type.String({ format: 'uuid' }),
+    status: Type.String({ description: 'none | success | pending | failed' }),
+    quantity: Type.Integer(),
+    endDate: Type.String({ format: 'date-time' }),
+    attributes: Attributes('SubscriptionProvisioningStatus'),
+  },
+  { title: 'SubscriptionProvisioningStatus' },
+);
+export type SubscriptionProvisioningStatus = Static<typeof SubscriptionProvisioningStatus>;
+
+/** SubscriptionRegistrationStatus.status, spelled as the doc's sample (`NotRegistered`); see docs/compatibility.md. */
+export const SUBSCRIPTION_REGISTRATION_STATUSES = ['NotRegistered', 'Registering', 'Registered'] as const;
+
+/** `GET …/subscriptions/{s}/registrationstatus` (get-subscription-registration-status.md). */
+export const SubscriptionRegistrationStatus = Type.Object(
+  {
+    subscriptionId: Type.String(),
+    status: Type.String({ description: 'NotRegistered | Registering | Registered' }),
+    attributes: Attributes('SubscriptionRegistrationStatus'),
+  },
+  { title: 'SubscriptionRegistrationStatus' },
+);
+export type SubscriptionRegistrationStatus = Static<typeof SubscriptionRegistrationStatus>;

@@ -12,7 +12,15 @@
  */
 import { resolveCloud, type Cloud, type CloudName } from './clouds.js';
 import { createTokenGetter, type Credentials, type TokenCache } from './credentials.js';
-import { CustomerCollectionOperations, OfferCollectionOperations, ProductCollectionOperations } from './resources/index.js';
+import {
+  CustomerCollectionOperations,
+  DomainCollectionOperations,
+  OfferCollectionOperations,
+  ProductCollectionOperations,
+  SandboxOperations,
+  SandboxPartnerOperations,
+  tenantOfToken,
+} from './resources/index.js';
 import { Transport, type TokenGetter, type TransportOptions } from './transport.js';
 
 export * from './clouds.js';
@@ -59,10 +67,14 @@ export interface PartnerOperations {
   readonly cloud: Cloud | undefined;
   /** `/v1/customers` */
   readonly customers: CustomerCollectionOperations;
+  /** `/v1/domains` (availability of customer domains) */
+  readonly domains: DomainCollectionOperations;
   /** `/v1/products` (by country) */
   readonly products: ProductCollectionOperations;
   /** `/v1/offers` (legacy offers, by country) */
   readonly offers: OfferCollectionOperations;
+  /** `/sandbox/partners/{tenant-id}` of the signed-in partner (the sandbox's control API: its clock) */
+  readonly sandbox: SandboxOperations;
   /** The transport every call goes through. */
   readonly transport: Transport;
   /**
@@ -91,8 +103,17 @@ export function createPartnerOperations(options: PartnerOperationsOptions): Part
     cloud,
     transport,
     customers: new CustomerCollectionOperations(transport, ['v1', 'customers']),
+    domains: new DomainCollectionOperations(transport, ['v1', 'domains']),
     products: new ProductCollectionOperations(transport, ['v1', 'products']),
     offers: new OfferCollectionOperations(transport, ['v1', 'offers']),
+    sandbox: new SandboxOperations(
+      (path) => new SandboxPartnerOperations(transport, path),
+      async () => {
+        const tenant = tenantOfToken(await getToken({ forceRefresh: false }));
+        if (!tenant) throw new TypeError('The access token names no tenant (tid): use partner.sandbox.byTenant(tenantId).');
+        return tenant;
+      },
+    ),
     getAccessToken: (o = {}) => getToken({ forceRefresh: o.forceRefresh ?? false }),
   };
 }

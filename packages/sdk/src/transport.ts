@@ -11,7 +11,7 @@
  */
 import { PartnerCenterConnectionError, PartnerCenterError, PartnerCenterTimeoutError, errorFromResponse } from './errors.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RetryPolicy {
   /** Retries after the first attempt (the .NET SDK's 3 by default). */

@@ -113,6 +113,22 @@ describe('the fluent chain against a listening server', () => {
     assert.equal((await subscription.patch({ autoRenewEnabled: false })).autoRenewEnabled, false);
   });
 
+  test('what partners poll: provisioning status, add-ons, reservation registration', async () => {
+    const { partner } = client();
+    const c = p.customers[0];
+    const azure = partner.customers.byId(c.id).subscriptions.byId(c.azureSubscriptionId);
+    const status = await azure.provisioningStatus.get();
+    assert.equal(status.status, 'success');
+    assert.match(status.skuId, /^[0-9a-f-]{36}$/);
+    assert.equal((await azure.addons.get()).totalCount, 0);
+    assert.equal((await azure.registrationStatus.get()).status, 'NotRegistered');
+    assert.equal(await azure.registrations.create(), `/customers/${c.id}/subscriptions/${c.azureSubscriptionId}/registrationstatus`);
+    assert.equal((await azure.registrationStatus.get()).status, 'Registered');
+    const [order] = (await partner.customers.byId(c.id).orders.get()).items;
+    const links = await partner.customers.byId(c.id).orders.byId(order.id).lineItems.byNumber(0).activationLinks.get();
+    assert.equal(links.links.self.uri, `/customers/${c.id}/orders/${order.id}/lineitems/0/activationlinks`);
+  });
+
   test('the legacy offers of a country', async () => {
     const { partner } = client();
     const offers = await partner.offers.byCountry('US').get();
@@ -251,5 +267,73 @@ describe('typed errors', () => {
     const err = await client().partner.customers.byId(other.customers[0].id).get().catch((e: unknown) => e);
     assert.ok(err instanceof PartnerCenterError);
     assert.equal(err.status, 404);
+  });
+});
+
+describe('onboarding and the sandbox clock', () => {
+  const newCustomer = (domain: string) => ({
+    billingProfile: {
+      email: 'it@fabrikam.example',
+      culture: 'en-US',
+      language: 'en',
+      companyName: 'Fabrikam',
+      defaultAddress: { firstName: 'Ann', lastName: 'Lee', addressLine1: '1 Main St', city: 'Seattle', state: 'WA', postalCode: '98101', country: 'US' },
+    },
+    companyProfile: { domain },
+  });
+
+  test('domains.byDomain(d).exists(), customers.create(…), then the domain is taken', async () => {
+    const { partner } = client();
+    const domain = `fabrikam${Date.now().toString(36)}.onmicrosoft.com`;
+    assert.equal(await partner.domains.byDomain(domain).exists(), false);
+    const created = await partner.customers.create(newCustomer(domain));
+    assert.equal(created.companyProfile.domain, domain);
+    assert.equal(created.userCredentials.userName, 'admin');
+    assert.equal(await partner.domains.byDomain(domain).exists(), true);
+    await assert.rejects(partner.domains.byDomain('not a domain').exists(), (e: PartnerCenterError) => e.status === 400);
+  });
+
+  test('customers.get({ size, continuationToken }) and customers.all() page through every customer', async () => {
+    const q = await newPartner(ctx.app);
+    const { partner } = client({ credentials: { clientId: q.clientId, clientSecret: q.clientSecret } });
+    for (let i = 0; i < 4; i++) await partner.customers.create(newCustomer(`paged${i}${Date.now().toString(36)}.onmicrosoft.com`));
+    const first = await partner.customers.get({ size: 2 });
+    assert.equal(first.items.length, 2);
+    assert.ok(first.continuationToken);
+    const second = await partner.customers.get({ size: 2, continuationToken: first.continuationToken });
+    assert.equal(second.items.length, 2);
+    const ids: string[] = [];
+    for await (const c of partner.customers.all({ size: 2 })) ids.push(c.id);
+    assert.equal(ids.length, 5);
+    assert.deepEqual(ids.slice(0, 4), [...first.items, ...second.items].map((c) => c.id));
+  });
+
+  test('orders.create(…) for a legacy offer; orders.byId(o).cancel() refuses it (not software), cancels software', async () => {
+    const q = await newPartner(ctx.app);
+    const { partner } = client({ credentials: { clientId: q.clientId, clientSecret: q.clientSecret } });
+    const orders = partner.customers.byId(q.customers[0].id).orders;
+    const legacy = await orders.create({ lineItems: [{ lineItemNumber: 0, offerId: '031C9E47-4802-4248-838E-778FB1D2CC05', quantity: 5 }] });
+    assert.equal(legacy.status, 'completed');
+    assert.equal(legacy.lineItems[0].quantity, 5);
+    await assert.rejects(orders.byId(legacy.id).cancel(), (e: PartnerCenterError) => e.status === 400 && e.code === 800061);
+    const software = await orders.create({ billingCycle: 'one_time', lineItems: [{ offerId: 'DG7GMGF0DWTL:0001:DG7GMGF0DSFM', quantity: 1 }, { offerId: 'DG7GMGF0DWM3:0002:DG7GMGF0DT1M', quantity: 1 }] });
+    const partly = await orders.byId(software.id).cancel([1]);
+    assert.deepEqual(partly.lineItems.map((l) => l.quantity), [1, 0]);
+    assert.equal((await orders.byId(software.id).patch({ status: 'cancelled' })).status, 'cancelled');
+  });
+
+  test("sandbox.clock.get() and .advance('8d') move the signed-in partner's clock only", async () => {
+    const q = await newPartner(ctx.app);
+    const { partner } = client({ credentials: { clientId: q.clientId, clientSecret: q.clientSecret } });
+    const others = (await client().partner.sandbox.clock.get()).offsetSeconds; // earlier tests may have moved it
+    assert.equal((await partner.sandbox.clock.get()).offsetSeconds, 0);
+    const moved = await partner.sandbox.clock.advance('8d');
+    assert.ok(Math.abs(moved.offsetSeconds - 8 * 86400) < 60, String(moved.offsetSeconds));
+    assert.ok(Math.abs(Date.parse(moved.now) - (Date.now() + 8 * 86400_000)) < 60_000);
+    const later = await partner.sandbox.clock.advance({ to: new Date(Date.parse(moved.now) + 3600_000).toISOString() });
+    assert.ok(later.offsetSeconds > moved.offsetSeconds);
+    assert.equal((await client().partner.sandbox.clock.get()).offsetSeconds, others, "another partner's clock did not move");
+    await assert.rejects(partner.sandbox.clock.advance({ to: '2000-01-01T00:00:00Z' }), (e: PartnerCenterError) => e.status === 400);
+    assert.equal((await partner.sandbox.byTenant(q.tenantId).clock.get()).offsetSeconds, later.offsetSeconds);
   });
 });

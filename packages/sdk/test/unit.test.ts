@@ -14,6 +14,7 @@ import {
   errorFromResponse,
   parseRetryAfter,
   resolveCloud,
+  toIsoDuration,
 } from '../src/index.js';
 
 /** A fetch that records each call and answers from `reply`. */
@@ -196,5 +197,16 @@ describe('request ids', () => {
     const headers = calls[0].init.headers as Record<string, string>;
     assert.match(headers['MS-RequestId'], /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.notEqual(headers['MS-RequestId'], headers['MS-CorrelationId']);
+  });
+});
+
+describe('toIsoDuration', () => {
+  test('short durations become ISO-8601; ISO ones pass; anything else throws', () => {
+    const cases: [string, string][] = [
+      ['8d', 'P8D'], ['12h', 'PT12H'], ['1y', 'P1Y'], ['2w', 'P2W'], ['3mo', 'P3M'], ['30m', 'PT30M'], ['45s', 'PT45S'],
+      ['1d12h', 'P1DT12H'], ['1Y2MO', 'P1Y2M'], ['P8D', 'P8D'], ['pt12h', 'PT12H'],
+    ];
+    for (const [given, iso] of cases) assert.equal(toIsoDuration(given), iso, given);
+    for (const bad of ['', '8', 'd', '8 days', '-1d', '8x', '1d 2h']) assert.throws(() => toIsoDuration(bad), RangeError, bad);
   });
 });

@@ -95,7 +95,7 @@ describe('sandbox mode', () => {
     const missing = '00000000-0000-4000-8000-000000000000';
     const cases: [string, 'GET' | 'POST', string, Parameters<typeof call>[3], number][] = [
       ['listCustomers', 'GET', '/v1/customers', {}, 401],
-      ['listCustomers', 'GET', '/v1/customers?size=0', { token: partner.appToken }, 400],
+      ['listCustomers', 'GET', '/v1/customers?size=501', { token: partner.appToken }, 400],
       ['getCustomer', 'GET', `/v1/customers/${missing}`, { token: partner.appToken }, 404],
       ['getCart', 'GET', `/v1/customers/${customer.id}/carts/${missing}`, { token: partner.appToken }, 404],
       ['getOrderProvisioningStatus', 'GET', `/v1/customers/${customer.id}/orders/${missing}/provisioningstatus`, { token: partner.appToken }, 403],

@@ -27,6 +27,7 @@ const item = (catalogItemId: string, kind: CatalogItem['kind'], extra: Partial<C
   unitType: 'Licenses',
   billingType: 'license',
   unitPrice: 1,
+  marketplace: false,
   ...extra,
 });
 

@@ -3,12 +3,13 @@
  * provisioning (the server's `modules/carts`).
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { PartnerCenterError, type Cart, type CartCheckoutResult, type OrderLineItemProvisioningStatus } from '@partner-commerce/sdk';
 import { readCartInput } from '../cart-input.js';
 import type { Context } from '../context.js';
 import { ExitCode, report } from '../errors.js';
 import { renderFields, renderTable, type Output } from '../output.js';
+import { positiveInt } from '../options.js';
 import { followProvisioning } from '../wait.js';
 import { orderColumns } from './order.js';
 
@@ -120,13 +121,6 @@ export function registerCartCommands(program: Command, { io, action, connect, re
         },
       ),
     );
-}
-
-/** A commander option parser for a positive integer. */
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('not a positive integer.');
-  return n;
 }
 
 /** Partner Center's 800009: checkout refused because cart lines have errors. */

@@ -1,10 +1,10 @@
 /** `pcx subscription`: a customer's subscriptions (the server's `modules/subscriptions`). */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Subscription } from '@partner-commerce/sdk';
+import type { PartnerOperations, Subscription } from '@partner-commerce/sdk';
 import type { Context } from '../context.js';
-import { renderTable } from '../output.js';
+import { renderFields, renderTable } from '../output.js';
 import { UsageError } from '../errors.js';
-import { positiveInt } from './cart.js';
+import { positiveInt } from '../options.js';
 
 const STATUSES = ['active', 'suspended', 'deleted'];
 
@@ -78,6 +78,42 @@ export function registerSubscriptionCommands(program: Command, { action, connect
         },
       ),
     );
+  const one = (command: string, description: string) =>
+    subscription
+      .command(command)
+      .description(description)
+      .requiredOption('--customer-id <id>', 'customer id')
+      .requiredOption('--subscription-id <id>', 'subscription id');
+  const target = (partner: PartnerOperations, opts: SubscriptionOptions) => partner.customers.byId(opts.customerId).subscriptions.byId(opts.subscriptionId);
+  one('status', "show the subscription's provisioning status (Get-PartnerCustomerSubscriptionProvisioningStatus)").action(
+    action(async ({ out, globals }, opts: SubscriptionOptions) => {
+      const s = await target(await connect(globals, out), opts).provisioningStatus.get();
+      out.result(s, () => renderFields([['status', s.status], ['quantity', s.quantity], ['end date', s.endDate], ['sku id', s.skuId]]));
+    }),
+  );
+  one('addons', 'list the add-on subscriptions bought on it (Get-PartnerCustomerSubscriptionAddOn)').action(
+    action(async ({ out, globals }, opts: SubscriptionOptions) => {
+      const list = await target(await connect(globals, out), opts).addons.get();
+      out.result(list, () => renderTable(list.items, subscriptionColumns));
+    }),
+  );
+  one('registration', "show an Azure subscription's registration for reservations (Get-PartnerCustomerSubscriptionRegistrationStatus)").action(
+    action(async ({ out, globals }, opts: SubscriptionOptions) => {
+      const s = await target(await connect(globals, out), opts).registrationStatus.get();
+      out.result(s, () => renderFields([['subscription', s.subscriptionId], ['status', s.status]]));
+    }),
+  );
+  one('register', 'register an Azure subscription for reservation purchases (the API\'s RegisterSubscription)').action(
+    action(async ({ out, globals }, opts: SubscriptionOptions) => {
+      const location = await target(await connect(globals, out), opts).registrations.create();
+      out.result({ location }, () => `registration requested; status at ${location}\n`);
+    }),
+  );
+}
+
+interface SubscriptionOptions {
+  customerId: string;
+  subscriptionId: string;
 }
 
 const subscriptionColumns = [

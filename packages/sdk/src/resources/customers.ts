@@ -1,7 +1,8 @@
 /** A customer and what hangs under it (`/v1/customers…`): the server's `modules/customers`. */
-import type { Customer } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
+import type { CreatedCustomer, Customer, CustomerInput, CustomerPage } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
+import { PartnerCenterError } from '../errors.js';
 import type { RequestOptions } from '../transport.js';
-import { Builder, type Collection } from './builder.js';
+import { Builder } from './builder.js';
 import { CartCollectionOperations } from './carts.js';
 import { OrderCollectionOperations } from './orders.js';
 import { SubscriptionCollectionOperations } from './subscriptions.js';
@@ -9,11 +10,47 @@ import { SubscriptionCollectionOperations } from './subscriptions.js';
 /** `/v1/customers` */
 export class CustomerCollectionOperations extends Builder {
   /**
-   * Lists the partner's customers.
-   * @example const { items } = await partner.customers.get();
+   * Lists the partner's customers, `size` at a time. When more follow, the page carries a
+   * `continuationToken`; pass it back for the next page (sent as `seekOperation=Next` with the
+   * `MS-ContinuationToken` header, as Partner Center's SDKs do).
+   * @example
+   * let page = await partner.customers.get({ size: 100 });
+   * while (page.continuationToken) page = await partner.customers.get({ size: 100, continuationToken: page.continuationToken });
    */
-  get(query: { size?: number } = {}, options?: RequestOptions): Promise<Collection<Customer>> {
-    return this.request('GET', options, { query });
+  get(query: { size?: number; continuationToken?: string } = {}, options?: RequestOptions): Promise<CustomerPage> {
+    const { size, continuationToken } = query;
+    if (!continuationToken) return this.request('GET', options, { query: { size } });
+    return this.request('GET', options, {
+      query: { size, seekOperation: 'Next' },
+      headers: { 'MS-ContinuationToken': continuationToken },
+    });
+  }
+
+  /**
+   * Every customer of the partner, fetching page after page as it is iterated.
+   * @example for await (const customer of partner.customers.all({ size: 100 })) console.log(customer.id);
+   */
+  async *all(query: { size?: number } = {}, options?: RequestOptions): AsyncGenerator<Customer> {
+    let page = await this.get(query, options);
+    yield* page.items;
+    while (page.continuationToken) {
+      page = await this.get({ ...query, continuationToken: page.continuationToken }, options);
+      yield* page.items;
+    }
+  }
+
+  /**
+   * Creates a customer from its billing and company profiles; the answer carries the initial admin's
+   * `userCredentials`, shown only this once.
+   * @example
+   * const customer = await partner.customers.create({
+   *   billingProfile: { email: 'it@fabrikam.com', culture: 'en-US', language: 'en', companyName: 'Fabrikam',
+   *     defaultAddress: { firstName: 'Ann', lastName: 'Lee', addressLine1: '1 Main St', city: 'Seattle', state: 'WA', postalCode: '98101', country: 'US' } },
+   *   companyProfile: { domain: 'fabrikam.onmicrosoft.com' },
+   * });
+   */
+  create(customer: CustomerInput, options?: RequestOptions): Promise<CreatedCustomer> {
+    return this.request('POST', options, { body: customer });
   }
 
   /**
@@ -40,5 +77,33 @@ export class CustomerOperations extends Builder {
    */
   get(options?: RequestOptions): Promise<Customer> {
     return this.request('GET', options);
+  }
+}
+
+/** `/v1/domains` */
+export class DomainCollectionOperations extends Builder {
+  /**
+   * The operations of one domain.
+   * @example const taken = await partner.domains.byDomain('contoso.onmicrosoft.com').exists();
+   */
+  byDomain(domain: string): DomainOperations {
+    return new DomainOperations(this.transport, [...this.path, domain]);
+  }
+}
+
+/** `/v1/domains/{domain}` */
+export class DomainOperations extends Builder {
+  /**
+   * Whether the domain is taken (a `HEAD`: 200 taken, 404 available), as the .NET SDK's `Exists()`.
+   * @example if (await partner.domains.byDomain('contoso.onmicrosoft.com').exists()) console.log('taken');
+   */
+  async exists(options?: RequestOptions): Promise<boolean> {
+    try {
+      await this.request('HEAD', options);
+      return true;
+    } catch (err) {
+      if (err instanceof PartnerCenterError && err.status === 404) return false;
+      throw err;
+    }
   }
 }

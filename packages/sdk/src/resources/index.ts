@@ -11,4 +11,5 @@ export * from './carts.js';
 export * from './catalog.js';
 export * from './customers.js';
 export * from './orders.js';
+export * from './sandbox.js';
 export * from './subscriptions.js';

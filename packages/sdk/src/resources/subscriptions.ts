@@ -1,5 +1,10 @@
 /** A customer's subscriptions (`/v1/customers/{id}/subscriptions…`): the server's `modules/subscriptions`. */
-import type { Subscription, SubscriptionUpdate } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
+import type {
+  Subscription,
+  SubscriptionProvisioningStatus,
+  SubscriptionRegistrationStatus,
+  SubscriptionUpdate,
+} from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
 import type { RequestOptions } from '../transport.js';
 import { Builder, type Collection } from './builder.js';
 
@@ -24,6 +29,15 @@ export class SubscriptionCollectionOperations extends Builder {
 
 /** `/v1/customers/{customer-id}/subscriptions/{subscription-id}` */
 export class SubscriptionOperations extends Builder {
+  /** `…/subscriptions/{subscription-id}/provisioningstatus` */
+  readonly provisioningStatus = new SubscriptionProvisioningStatusOperations(this.transport, [...this.path, 'provisioningstatus']);
+  /** `…/subscriptions/{subscription-id}/addons` */
+  readonly addons = new SubscriptionAddOnOperations(this.transport, [...this.path, 'addons']);
+  /** `…/subscriptions/{subscription-id}/registrationstatus` */
+  readonly registrationStatus = new SubscriptionRegistrationStatusOperations(this.transport, [...this.path, 'registrationstatus']);
+  /** `…/subscriptions/{subscription-id}/registrations` */
+  readonly registrations = new SubscriptionRegistrationOperations(this.transport, [...this.path, 'registrations']);
+
   /**
    * Gets the subscription.
    * @example const sub = await partner.customers.byId(customerId).subscriptions.byId(subscriptionId).get();
@@ -44,5 +58,51 @@ export class SubscriptionOperations extends Builder {
   patch(subscription: Subscription | SubscriptionUpdate, options: RequestOptions & { ifMatch?: string } = {}): Promise<Subscription> {
     const { ifMatch, ...rest } = options;
     return this.request('PATCH', rest, { body: subscription, headers: ifMatch ? { 'if-match': `"${ifMatch}"` } : undefined });
+  }
+}
+
+/** `…/subscriptions/{subscription-id}/provisioningstatus` */
+export class SubscriptionProvisioningStatusOperations extends Builder {
+  /**
+   * Gets the subscription's provisioning status (`success`, `pending`, `failed`), its quantity and end date.
+   * @example const { status } = await partner.customers.byId(c).subscriptions.byId(s).provisioningStatus.get();
+   */
+  get(options?: RequestOptions): Promise<SubscriptionProvisioningStatus> {
+    return this.request('GET', options);
+  }
+}
+
+/** `…/subscriptions/{subscription-id}/addons` */
+export class SubscriptionAddOnOperations extends Builder {
+  /**
+   * Lists the add-on subscriptions bought on this subscription.
+   * @example const { items } = await partner.customers.byId(c).subscriptions.byId(s).addons.get();
+   */
+  get(options?: RequestOptions): Promise<Collection<Subscription>> {
+    return this.request('GET', options);
+  }
+}
+
+/** `…/subscriptions/{subscription-id}/registrationstatus` */
+export class SubscriptionRegistrationStatusOperations extends Builder {
+  /**
+   * Whether the Azure subscription is registered for reservation purchases (`Registered`, `NotRegistered`).
+   * @example const { status } = await partner.customers.byId(c).subscriptions.byId(s).registrationStatus.get();
+   */
+  get(options?: RequestOptions): Promise<SubscriptionRegistrationStatus> {
+    return this.request('GET', options);
+  }
+}
+
+/** `…/subscriptions/{subscription-id}/registrations` */
+export class SubscriptionRegistrationOperations extends Builder {
+  /**
+   * Registers the Azure subscription for reservation purchases; resolves to the `Location` the service
+   * answers (the registration status's path), as the .NET SDK's `Register()` does.
+   * @example const location = await partner.customers.byId(c).subscriptions.byId(s).registrations.create();
+   */
+  async create(options: RequestOptions = {}): Promise<string> {
+    const res = await this.transport.send({ ...options, method: 'POST', path: this.path });
+    return res.headers.get('location') ?? '';
   }
 }

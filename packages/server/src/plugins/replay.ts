@@ -18,6 +18,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     replayClaim?: Claim;
   }
+  interface FastifyContextConfig {
+    /**
+     * The operation is idempotent by nature and answers with headers a replay would not keep (a
+     * `Location`): a repeat runs again instead of being replayed from the stored body.
+     */
+    naturallyIdempotent?: boolean;
+  }
 }
 
 export const REPLAY_RETENTION_HOURS = 24;
@@ -148,7 +155,7 @@ export default fp(async function replay(app: FastifyInstance) {
   app.addHook('onClose', async () => clearInterval(timer));
 
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!MUTATING.has(req.method) || !req.clientRequestId || !req.principal) return;
+    if (!MUTATING.has(req.method) || !req.clientRequestId || !req.principal || req.routeOptions.config.naturallyIdempotent) return;
     const operation = `${req.method} ${req.routeOptions.url}`;
     const fingerprint = fingerprintOf(req);
     const outcome = await claimRequest(app.db, req.principal.tenantId, req.id, operation, fingerprint);

@@ -5,8 +5,8 @@ export interface AuditEntry {
   id: string;
   partnerTenantId: string;
   customerId: string;
-  operationType: 'create_cart' | 'update_cart' | 'create_order' | 'update_subscription';
-  resourceType: 'cart' | 'order' | 'subscription';
+  operationType: 'create_cart' | 'update_cart' | 'create_order' | 'update_order' | 'create_customer' | 'update_subscription';
+  resourceType: 'cart' | 'order' | 'customer' | 'subscription';
   resourceId: string;
   resourceNewValue: unknown;
   /** The resource before a change (absent for a creation). */

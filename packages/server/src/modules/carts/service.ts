@@ -58,7 +58,7 @@ async function lineContext(q: Queryable, customer: CustomerRecord, lines: CartLi
 }
 
 /** Normalizes, validates (as of `now`) and groups a client's lines. */
-async function prepareLines(q: Queryable, customer: CustomerRecord, input: CartInput, now: Date): Promise<CartLineItem[]> {
+export async function prepareLines(q: Queryable, customer: CustomerRecord, input: CartInput, now: Date): Promise<CartLineItem[]> {
   const lines = normalizeLines(input.lineItems);
   const ctx = await lineContext(q, customer, lines, now);
   validateLines(lines, ctx);

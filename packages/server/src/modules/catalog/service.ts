@@ -157,6 +157,8 @@ export interface CatalogItem {
   unitType: string;
   billingType: 'usage' | 'license';
   unitPrice: number;
+  /** A commercial-marketplace (third-party) product: its order lines carry activation links. */
+  marketplace: boolean;
 }
 
 const OFFER_CURRENCY: Record<string, { code: string; symbol: string }> = {
@@ -200,6 +202,7 @@ function toCatalogItem(r: repo.CatalogItemRow): CatalogItem {
       unitType: o.unitType,
       billingType: o.billing === 'usage' ? 'usage' : 'license',
       unitPrice,
+      marketplace: false,
     };
   }
   const p = r.product!;
@@ -229,6 +232,7 @@ function toCatalogItem(r: repo.CatalogItemRow): CatalogItem {
     unitType: p.unitType,
     billingType: p.unitType === 'Usage-based' ? 'usage' : 'license',
     unitPrice,
+    marketplace: !p.isMicrosoftProduct,
   };
 }
 

@@ -50,18 +50,40 @@ export async function findCustomer(q: Queryable, tenantId: string, customerId: s
   return rows[0] && toCustomerRecord(rows[0]);
 }
 
-export async function listCustomers(q: Queryable, tenantId: string, limit: number): Promise<ReadCustomer[]> {
-  const rows = await q.query<CustomerRow>(
-    `SELECT ${COLUMNS} FROM customers WHERE partner_tenant_id = $1 ORDER BY created_at, id LIMIT $2`,
-    [tenantId, limit],
-  );
-  return rows.map(toCustomerRecord);
-}
-
 export async function insertCustomer(q: Queryable, c: CustomerRecord): Promise<void> {
   await q.query(
     `INSERT INTO customers (id, partner_tenant_id, commerce_id, company_name, domain, country, culture, billing_contact)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
     [c.id, c.partnerTenantId, c.commerceId, c.companyName, c.domain, c.country, c.culture, c.billingContact],
   );
+}
+
+/** Inserts a new customer unless its domain is taken (by any partner's customer); false when it is. */
+export async function insertNewCustomer(q: Queryable, c: CustomerRecord): Promise<boolean> {
+  const rows = await q.query(
+    `INSERT INTO customers (id, partner_tenant_id, commerce_id, company_name, domain, country, culture, billing_contact)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (domain) DO NOTHING RETURNING id`,
+    [c.id, c.partnerTenantId, c.commerceId, c.companyName, c.domain, c.country, c.culture, c.billingContact],
+  );
+  return rows.length > 0;
+}
+
+/** Whether any customer (of any partner) has `domain`: domains are global, as Entra ID's are. */
+export async function domainExists(q: Queryable, domain: string): Promise<boolean> {
+  const rows = await q.query('SELECT 1 FROM customers WHERE lower(domain) = $1 LIMIT 1', [domain]);
+  return rows.length > 0;
+}
+
+/** Where a page of customers ends: the last one's creation time (ISO 8601 in UTC to the microsecond: exact) and id. */
+export type CustomerCursor = [createdAt: string, id: string];
+
+/** Up to `limit` of the partner's customers after `after`, in creation order, each with its cursor. */
+export async function listCustomersAfter(q: Queryable, tenantId: string, limit: number, after?: CustomerCursor) {
+  const rows = await q.query<CustomerRow & { cursor_at: string }>(
+    `SELECT ${COLUMNS}, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at FROM customers
+      WHERE partner_tenant_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+      ORDER BY created_at, id LIMIT $4`,
+    [tenantId, after?.[0] ?? null, after?.[1] ?? null, limit],
+  );
+  return rows.map((r) => ({ customer: toCustomerRecord(r), cursor: [r.cursor_at, r.id] as CustomerCursor }));
 }

@@ -194,3 +194,23 @@ export const listOrders = (q: Queryable, tenantId: string, customerId: string, b
   ]);
 
 export const listCartOrders = (q: Queryable, cartId: string) => selectOrders(q, 'o.cart_id = $1', [cartId]);
+
+/** Locks an order's row for a change (the caller's transaction); false when the partner's customer has no such order. */
+export async function lockOrder(q: Queryable, tenantId: string, customerId: string, orderId: string): Promise<boolean> {
+  const rows = await q.query('SELECT 1 FROM orders WHERE partner_tenant_id = $1 AND customer_id = $2 AND id = $3 FOR UPDATE', [tenantId, customerId, orderId]);
+  return rows.length > 0;
+}
+
+/** Cancelled lines keep their number with quantity 0, `Unfulfilled`; the order takes `status`. */
+export async function cancelOrderLines(q: Queryable, orderId: string, lineNumbers: number[], status: string): Promise<void> {
+  await q.query(
+    `UPDATE order_line_items SET quantity = 0, provisioning_status = 'Unfulfilled' WHERE order_id = $1 AND line_item_number = ANY ($2::int[])`,
+    [orderId, lineNumbers],
+  );
+  await q.query('UPDATE orders SET status = $2 WHERE id = $1', [orderId, status]);
+}
+
+/** The subscriptions of cancelled lines end at once. */
+export async function deleteSubscriptions(q: Queryable, ids: string[]): Promise<void> {
+  if (ids.length) await q.query(`UPDATE subscriptions SET status = 'deleted' WHERE id = ANY ($1::uuid[])`, [ids]);
+}

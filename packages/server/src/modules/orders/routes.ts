@@ -1,7 +1,8 @@
 /** Order routes: list, get, and per-line provisioning status (app+user only, as Partner Center). */
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Collection, Order, OrderLineItemProvisioningStatus } from '@partner-commerce/contract';
+import { ActivationLink, Collection, Order, OrderInput, OrderLineItemProvisioningStatus, OrderPatchInput } from '@partner-commerce/contract';
+import { actorOf } from '../../plugins/auth.js';
 import { CustomerParams, OrderParams } from '../../schemas.js';
 import * as service from './service.js';
 
@@ -47,6 +48,50 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Collection(OrderLineItemProvisioningStatus) },
     },
   }, (req) => service.getProvisioningStatus(app.db, req.principal.tenantId, req.params.customerId, req.params.orderId));
+
+  app.get('/customers/:customerId/orders/:orderId/lineitems/:lineItemNumber/activationlinks', {
+    schema: {
+      tags,
+      operationId: 'getOrderLineActivationLinks',
+      summary: "Get a marketplace SaaS order line's activation link",
+      params: Type.Object({ ...OrderParams.properties, lineItemNumber: Type.String({ minLength: 1 }) }),
+      response: { 200: Collection(ActivationLink) },
+    },
+  }, (req) =>
+    service.getActivationLinks(app.db, req.principal.tenantId, req.params.customerId, req.params.orderId, req.params.lineItemNumber),
+  );
+
+  app.post('/customers/:customerId/orders', {
+    schema: {
+      tags,
+      operationId: 'createOrder',
+      summary: 'Place an order without a cart (legacy offers: New-PartnerCustomerOrder)',
+      description:
+        'The lines (offerId, quantity, optional lineItemNumber, friendlyName, provisioningContext) are checked as a cart\'s ' +
+        'and must make one order; `billingCycle` defaults to monthly where the offer has it. 201 with the order; pending ' +
+        'lines are provisioned as after a checkout. Exactly once per `MS-RequestId`.',
+      params: CustomerParams,
+      body: OrderInput,
+      response: { 201: Order },
+    },
+  }, async (req, reply) =>
+    reply.status(201).send(await service.createOrder(app.db, actorOf(req), req.params.customerId, req.body, app.config.provisioning)),
+  );
+
+  app.patch('/customers/:customerId/orders/:orderId', {
+    schema: {
+      tags,
+      operationId: 'cancelOrder',
+      summary: 'Cancel an order, or some of its lines (software within its cancellation window)',
+      description:
+        '`{"status":"cancelled"}` cancels the whole order; with `lineItems` only those lines (quantity 0 in the answer). ' +
+        'Software subscriptions cancel within 7 days of purchase, perpetual software within 30, on the partner\'s clock; ' +
+        'anything else is 400·800061.',
+      params: OrderParams,
+      body: OrderPatchInput,
+      response: { 200: Order },
+    },
+  }, (req) => service.cancelOrder(app.db, actorOf(req), req.params.customerId, req.params.orderId, req.body));
 };
 
 export default orderRoutes;

@@ -3,11 +3,14 @@
  * that provision at once), and reading orders and their provisioning status.
  */
 import { randomUUID } from 'node:crypto';
-import type { CartLineItem, Order, OrderLineItem } from '@partner-commerce/contract';
-import type { Queryable, Writer } from '../../db/database.js';
+import { BILLING_CYCLES, type CartInput, type CartLineItem, type Order, type OrderInput, type OrderLineItem, type OrderPatchInput } from '@partner-commerce/contract';
+import type { Database, Queryable, Writer } from '../../db/database.js';
 import { fail } from '../../errors.js';
-import { collection, link, parseEnum, randomToken } from '../../wire.js';
-import type { CatalogItem } from '../catalog/service.js';
+import { collection, enumKey, link, parseEnum, randomToken } from '../../wire.js';
+import { canonicalCatalogItemId, resolveCatalogItems, type CatalogItem } from '../catalog/service.js';
+import { prepareLines } from '../carts/service.js';
+import { auditEntry, recordAudit, type Actor } from '../audit/service.js';
+import { clockAt } from '../clock/service.js';
 import { requireCustomer, type CustomerRecord } from '../customers/service.js';
 import { buildSubscription, type SubscriptionRecord } from '../subscriptions/service.js';
 import { insertSubscriptions } from '../subscriptions/repo.js';
@@ -27,7 +30,7 @@ export interface OrderGroupSpec {
 export interface PlaceOrdersInput {
   partnerTenantId: string;
   customer: CustomerRecord;
-  cartId: string;
+  cartId: string | null;
   attestationAccepted?: boolean;
   groups: OrderGroupSpec[];
   now: Date;
@@ -138,6 +141,8 @@ function renderLine(o: repo.OrderWithLines, l: repo.OrderLineRecord, includePric
   const country = `?country=${l.country}`;
   const links: OrderLineItem['links'] = {};
   if (l.subscriptionId) links.subscription = link(`/customers/${o.customerId}/subscriptions/${l.subscriptionId}`);
+  // Each line links to the order's provisioning status (order-resources.md: OrderLineItem links).
+  links.provisioningStatus = link(`/customers/${o.customerId}/orders/${o.id}/provisioningstatus`);
   if (l.productId) {
     links.product = link(`/products/${l.productId}${country}`);
     links.sku = link(`/products/${l.productId}/skus/${l.skuId}${country}`);
@@ -231,4 +236,142 @@ export async function getProvisioningStatus(db: Queryable, tenantId: string, cus
     attributes: { objectType: 'OrderLineItemProvisioningStatus' as const },
   }));
   return collection(items, `/customers/${order.customerId}/orders/${order.id}/provisioningstatus`);
+}
+
+/**
+ * Activation links of one order line (get-activation-link-by-order-line-item.md): a commercial-marketplace
+ * (third-party SaaS) line, once provisioned, links to its publisher's landing page with the subscription
+ * to activate; any other line, or one not yet provisioned, has none (an empty collection).
+ */
+export async function getActivationLinks(db: Queryable, tenantId: string, customerId: string, orderId: string, lineItemNumber: string) {
+  const order = await requireOrder(db, tenantId, customerId, orderId);
+  const line = /^\d{1,6}$/.test(lineItemNumber) ? order.lines.find((l) => l.lineItemNumber === Number(lineItemNumber)) : undefined;
+  if (!line) fail('NotFound', `Line item ${lineItemNumber.slice(0, 16)} of order ${order.id} was not found.`);
+  const item = (await resolveCatalogItems(db, [line!.offerId])).get(line!.offerId);
+  const items =
+    item?.marketplace && line!.subscriptionId && line!.provisioningStatus === 'Fulfilled'
+      ? [{ lineItemNumber: line!.lineItemNumber, link: link(`${MARKETPLACE_LANDING}/${line!.productId}/activate?subscriptionId=${line!.subscriptionId}`) }]
+      : [];
+  return collection(items, `/customers/${order.customerId}/orders/${order.id}/lineitems/${line!.lineItemNumber}/activationlinks`);
+}
+
+/** The sandbox's stand-in for a publisher's landing page (a reserved example domain; see docs/compatibility.md). */
+const MARKETPLACE_LANDING = 'https://marketplace.example.com';
+
+// ---------------------------------------------------------------------------------------------
+// Orders without a cart, and cancelling them (issue 15 item 4)
+
+/**
+ * Places an order without a cart (create-an-order.md, `New-PartnerCustomerOrder`): its lines are
+ * checked as a cart's are, must make one order (one billing cycle, one sales group), and are ordered
+ * in one transaction, pending lines provisioned by the worker as after a checkout. A line problem is
+ * a 400: the unknown offer 800004, anything else 800002 with the line's cart error in `data`.
+ */
+export async function createOrder(db: Database, actor: Actor, customerId: string, input: OrderInput, provisioning: ProvisioningPolicy): Promise<Order> {
+  return db.transaction(async (tx) => {
+    const customer = await requireCustomer(tx, actor.tenantId, customerId);
+    const now = clockAt(customer.clockOffsetMs);
+    const items = await resolveCatalogItems(tx, input.lineItems.map((l) => l.offerId));
+    const cycle = input.billingCycle ? parseEnum(input.billingCycle, BILLING_CYCLES, 'BillingCycleType') : undefined;
+    const numbers = input.lineItems.map((l, i) => l.lineItemNumber ?? i);
+    if (new Set(numbers).size !== numbers.length) fail('InvalidRequestInput', 'lineItemNumber must differ from line to line.');
+    const cartInput: CartInput = {
+      lineItems: input.lineItems.map((l, i) => {
+        const item = items.get(canonicalCatalogItemId(l.offerId));
+        const parent: Record<string, string> = l.parentSubscriptionId ? { parentSubscriptionId: l.parentSubscriptionId } : {};
+        return {
+          id: numbers[i],
+          catalogItemId: l.offerId,
+          quantity: l.quantity,
+          billingCycle: cycle ?? (!item || item.billingCycles.includes('monthly') ? 'monthly' : item.billingCycles[0]),
+          friendlyName: l.friendlyName,
+          provisioningContext: l.provisioningContext || l.parentSubscriptionId ? { ...l.provisioningContext, ...parent } : undefined,
+          participants: l.partnerIdOnRecord ? [{ key: 'transaction_reseller', value: l.partnerIdOnRecord }] : undefined,
+        };
+      }),
+    };
+    const lines = await prepareLines(tx, customer, cartInput, now);
+    const broken = lines.find((l) => l.error);
+    if (broken) {
+      const { errorCode, errorDescription } = broken.error!;
+      fail(errorCode === 10001 ? 'InvalidOfferId' : 'InvalidRequestInput', `Line ${broken.id} (${broken.catalogItemId}): ${errorDescription}`, [broken.error]);
+    }
+    if (new Set(lines.map((l) => l.orderGroup)).size > 1) {
+      fail('InvalidRequestInput', 'The lines make more than one order (billing cycles or sales groups differ): place them in separate orders, or use a cart.');
+    }
+    const group: OrderGroupSpec = {
+      orderGroup: lines[0].orderGroup!,
+      billingCycle: lines[0].billingCycle,
+      lines: lines.map((line) => ({ line, item: items.get(canonicalCatalogItemId(line.catalogItemId))! })),
+    };
+    const [order] = await placeOrders(tx, { partnerTenantId: actor.tenantId, customer, cartId: null, groups: [group], now, provisioning });
+    const rendered = renderOrder(order);
+    await recordAudit(tx, [auditEntry(actor, customer.id, 'create_order', 'order', order.id, rendered)]);
+    return rendered;
+  });
+}
+
+/** Order statuses and the moves between them (STYLE.md 17); provisioning settles `pending` ones. */
+const ORDER_TRANSITIONS: Record<string, readonly string[]> = {
+  pending: ['completed', 'cancelled'],
+  completed: ['cancelled'],
+  cancelled: [],
+};
+
+function transition(order: repo.OrderRecord, to: string): string {
+  if (order.status !== to && !ORDER_TRANSITIONS[order.status]?.includes(to)) {
+    fail('OrderNotCancellable', `Order ${order.id} is ${order.status} and cannot become ${to}.`);
+  }
+  return to;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * How long after purchase a line may be cancelled (cancel-software-purchases.md; the current
+ * cancellation policy): software subscriptions 7 days, perpetual software 30 days; nothing else
+ * cancels through an order. Undefined: not cancellable this way.
+ */
+function cancellationWindowMs(line: repo.OrderLineRecord): number | undefined {
+  if (line.productType !== 'Software') return undefined;
+  return line.termDuration ? 7 * DAY_MS : 30 * DAY_MS;
+}
+
+/**
+ * Cancels an order (`PATCH … {"status":"cancelled"}`): the lines listed, or all of them. Each must be
+ * software within its window on the partner's clock (400·800061 otherwise, nothing changed). A
+ * cancelled line keeps its number with quantity 0 and `Unfulfilled`; its subscription, if it has one,
+ * is `deleted`; the order is `cancelled` when no line is left, otherwise it keeps its status.
+ */
+export async function cancelOrder(db: Database, actor: Actor, customerId: string, orderId: string, input: OrderPatchInput): Promise<Order> {
+  if (enumKey(input.status) !== 'cancelled') fail('InvalidRequestInput', `Only status "cancelled" can be set on an order, not ${input.status.slice(0, 32)}.`);
+  return db.transaction(async (tx) => {
+    const customer = await requireCustomer(tx, actor.tenantId, customerId);
+    if (!ORDER_ID.test(orderId) || !(await repo.lockOrder(tx, actor.tenantId, customer.id, orderId))) fail('OrderNotFound', `Order Id not found: ${orderId.slice(0, 64)}.`);
+    const order = (await repo.findOrder(tx, actor.tenantId, customer.id, orderId))!;
+    const now = clockAt(customer.clockOffsetMs).getTime();
+    const wanted = input.lineItems ? new Set(input.lineItems.map((l) => l.lineItemNumber)) : undefined;
+    const open = (l: repo.OrderLineRecord) => !(l.quantity === 0 && l.provisioningStatus === 'Unfulfilled');
+    const lines = order.lines.filter((l) => (!wanted || wanted.has(l.lineItemNumber)) && open(l));
+    for (const n of wanted ?? []) {
+      if (!order.lines.some((l) => l.lineItemNumber === n)) fail('InvalidRequestInput', `Order ${order.id} has no line ${n}.`);
+    }
+    for (const l of lines) {
+      const window = cancellationWindowMs(l);
+      if (window === undefined) fail('OrderNotCancellable', `Line ${l.lineItemNumber} (${l.offerId}) of order ${order.id} cannot be cancelled: only software purchases can.`);
+      if (now > Date.parse(order.creationDate) + window!) {
+        fail('OrderNotCancellable', `Line ${l.lineItemNumber} (${l.offerId}) of order ${order.id} is past its cancellation window of ${window! / DAY_MS} days.`);
+      }
+    }
+    const cancelled = new Set(lines.map((l) => l.lineItemNumber));
+    const left = order.lines.some((l) => open(l) && !cancelled.has(l.lineItemNumber));
+    const status = left ? order.status : transition(order, 'cancelled');
+    if (lines.length) {
+      await repo.cancelOrderLines(tx, order.id, [...cancelled], status);
+      await repo.deleteSubscriptions(tx, lines.flatMap((l) => (l.subscriptionId ? [l.subscriptionId] : [])));
+    }
+    const rendered = renderOrder((await repo.findOrder(tx, actor.tenantId, customer.id, order.id))!);
+    if (lines.length) await recordAudit(tx, [auditEntry(actor, customer.id, 'update_order', 'order', order.id, rendered)]);
+    return rendered;
+  });
 }

@@ -174,3 +174,34 @@ export async function findOwnedSubscriptions(q: Queryable, customerId: string, i
     [customerId, ids],
   );
 }
+
+/** The add-ons bought on subscription `parentId` (`…/subscriptions/{s}/addons`). */
+export async function listAddOns(q: Queryable, tenantId: string, customerId: string, parentId: string) {
+  const rows = await q.query<SubscriptionRecord>(
+    `SELECT ${SELECT} FROM subscriptions WHERE partner_tenant_id = $1 AND customer_id = $2 AND parent_subscription_id = $3
+     ORDER BY creation_date, id`,
+    [tenantId, customerId, parentId],
+  );
+  return rows.map(normalize);
+}
+
+/** The provisioning status of the order line that created subscription `id` (null: none, e.g. a sandbox-made one). */
+export async function findLineProvisioningStatus(q: Queryable, orderId: string | null, id: string): Promise<string | null> {
+  if (!orderId) return null;
+  const rows = await q.query<{ status: string }>(
+    'SELECT provisioning_status AS status FROM order_line_items WHERE order_id = $1 AND subscription_id = $2 LIMIT 1',
+    [orderId, id],
+  );
+  return rows[0]?.status ?? null;
+}
+
+/** When subscription `id` was registered for reservations, if it was. */
+export async function findRegistration(q: Queryable, id: string): Promise<Date | undefined> {
+  const rows = await q.query<{ registered_at: string | Date }>('SELECT registered_at FROM subscription_registrations WHERE subscription_id = $1', [id]);
+  return rows[0] && new Date(rows[0].registered_at);
+}
+
+/** Registers subscription `id` at `at`; a second registration keeps the first time. */
+export async function insertRegistration(q: Queryable, id: string, at: Date): Promise<void> {
+  await q.query('INSERT INTO subscription_registrations (subscription_id, registered_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [id, at.toISOString()]);
+}

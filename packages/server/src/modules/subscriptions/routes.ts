@@ -1,7 +1,7 @@
 /** Subscription routes: `GET /v1/customers/{c}/subscriptions[?order_id=]`, `GET` and `PATCH …/subscriptions/{id}`. */
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Collection, Subscription, SubscriptionUpdate } from '@partner-commerce/contract';
+import { Collection, Subscription, SubscriptionProvisioningStatus, SubscriptionRegistrationStatus, SubscriptionUpdate } from '@partner-commerce/contract';
 import { actorOf } from '../../plugins/auth.js';
 import { CustomerParams, SubscriptionParams } from '../../schemas.js';
 import * as service from './service.js';
@@ -41,6 +41,55 @@ const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, (req) =>
     service.updateSubscription(app.db, actorOf(req), req.params.customerId, req.params.subscriptionId, req.body, req.headers['if-match']),
   );
+
+  app.get('/customers/:customerId/subscriptions/:subscriptionId/provisioningstatus', {
+    schema: {
+      tags,
+      operationId: 'getSubscriptionProvisioningStatus',
+      summary: "Get a subscription's provisioning status",
+      params: SubscriptionParams,
+      response: { 200: SubscriptionProvisioningStatus },
+    },
+  }, (req) => service.getProvisioningStatus(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId));
+
+  app.get('/customers/:customerId/subscriptions/:subscriptionId/addons', {
+    schema: {
+      tags,
+      operationId: 'listSubscriptionAddOns',
+      summary: 'List the add-on subscriptions bought on a subscription',
+      params: SubscriptionParams,
+      response: { 200: Collection(Subscription) },
+    },
+  }, (req) => service.listAddOns(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId));
+
+  app.get('/customers/:customerId/subscriptions/:subscriptionId/registrationstatus', {
+    schema: {
+      tags,
+      operationId: 'getSubscriptionRegistrationStatus',
+      summary: "Get an Azure subscription's registration for reservation purchases",
+      params: SubscriptionParams,
+      response: { 200: SubscriptionRegistrationStatus },
+    },
+  }, (req) => service.getRegistrationStatus(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId));
+
+  app.post('/customers/:customerId/subscriptions/:subscriptionId/registrations', {
+    config: { naturallyIdempotent: true },
+    schema: {
+      tags,
+      operationId: 'registerSubscription',
+      summary: 'Register an Azure subscription for reservation purchases',
+      description:
+        '202 with no body and a Location header naming the registration status (the Java SDK reads it). Any body is ' +
+        'accepted and ignored: none (the docs, .NET) or the JSON string "success" (Java). Registering again changes nothing.',
+      params: SubscriptionParams,
+      body: Type.Optional(Type.Unknown()),
+      response: { 202: Type.Null({ description: 'No body; see the Location header' }) },
+    },
+  }, async (req, reply) => {
+    const location = await service.register(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId);
+    // No body at all (Content-Length: 0), as the doc's response shows.
+    return reply.status(202).header('location', location).send(undefined as never);
+  });
 };
 
 export default subscriptionRoutes;

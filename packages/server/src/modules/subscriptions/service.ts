@@ -1,10 +1,11 @@
 /**
- * Subscription use cases: reading them, building the records an order's provisioned lines create,
- * a partner's change (PATCH, one transaction, audited, If-Match-checked) and the renewal or expiry
- * each term's end brings (claimed from the database by the worker and by the sandbox clock).
+ * Subscription use cases: reading them (and what partners poll: provisioning status, add-ons,
+ * reservation registration), building the records an order's provisioned lines create, a partner's
+ * change (PATCH, one transaction, audited, If-Match-checked) and the renewal or expiry each term's end
+ * brings (claimed from the database by the worker and by the sandbox clock).
  */
-import { randomUUID } from 'node:crypto';
-import type { Subscription, SubscriptionUpdate } from '@partner-commerce/contract';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Subscription, SubscriptionProvisioningStatus, SubscriptionRegistrationStatus, SubscriptionUpdate } from '@partner-commerce/contract';
 import type { Database, Queryable } from '../../db/database.js';
 import { fail } from '../../errors.js';
 import { collection, isGuid, link } from '../../wire.js';
@@ -230,3 +231,69 @@ export async function settleRenewals(db: Database, tenantId: string): Promise<nu
 
 /** When the tenant's next term ends (renewal or expiry), on its clock. */
 export const nextRenewalDue = (db: Queryable, tenantId: string) => repo.nextTermEnd(db, tenantId);
+
+// ---------------------------------------------------------------------------------------------
+// What partners poll: provisioning status, add-ons, reservation registration (issue 15 item 2)
+
+async function ownSubscription(db: Queryable, tenantId: string, customerId: string, subscriptionId: string) {
+  const customer = await requireCustomer(db, tenantId, customerId);
+  const row = isGuid(subscriptionId) ? await repo.findSubscription(db, tenantId, customer.id, subscriptionId.toLowerCase()) : undefined;
+  if (!row) fail('SubscriptionNotFound', `Subscription with id ${subscriptionId.slice(0, 64)} not found.`);
+  return { customer, row: row! };
+}
+
+/**
+ * The GUID `SubscriptionProvisioningStatus.skuId` carries (the .NET SDK parses it as a `Guid`): a legacy
+ * offer's own id; for a product SKU, a name-based GUID (RFC 4122 version 5 layout, SHA-1 of
+ * `productId:skuId`), the same on every call.
+ */
+export function skuGuid(s: Pick<repo.SubscriptionRecord, 'offerId' | 'productId' | 'skuId'>): string {
+  if (!s.productId && isGuid(s.offerId)) return s.offerId.toLowerCase();
+  const h = createHash('sha1').update(`${s.productId ?? s.offerId}:${s.skuId ?? ''}`).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** Seconds precision, no fraction: the Java SDK's older models parse dates with `dateTimeNoMillis`. */
+const noMillis = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
+
+export async function getProvisioningStatus(db: Queryable, tenantId: string, customerId: string, subscriptionId: string): Promise<SubscriptionProvisioningStatus> {
+  const { row } = await ownSubscription(db, tenantId, customerId, subscriptionId);
+  const line = await repo.findLineProvisioningStatus(db, row.orderId, row.id);
+  const status = line === 'Unfulfilled' ? 'failed' : row.status === 'pending' || line === 'PrefulfillmentPending' ? 'pending' : 'success';
+  return {
+    skuId: skuGuid(row),
+    status,
+    quantity: row.quantity,
+    endDate: noMillis(row.commitmentEndDate),
+    attributes: { objectType: 'SubscriptionProvisioningStatus' },
+  };
+}
+
+export async function listAddOns(db: Queryable, tenantId: string, customerId: string, subscriptionId: string) {
+  const { customer, row } = await ownSubscription(db, tenantId, customerId, subscriptionId);
+  const rows = await repo.listAddOns(db, tenantId, customer.id, row.id);
+  const now = clockAt(customer.clockOffsetMs);
+  return collection(rows.map((r) => renderSubscription(r, now)), `/customers/${customer.id}/subscriptions/${row.id}/addons`);
+}
+
+const registrationStatusPath = (s: repo.SubscriptionRecord) => `/customers/${s.customerId}/subscriptions/${s.id}/registrationstatus`;
+
+export async function getRegistrationStatus(db: Queryable, tenantId: string, customerId: string, subscriptionId: string): Promise<SubscriptionRegistrationStatus> {
+  const { row } = await ownSubscription(db, tenantId, customerId, subscriptionId);
+  const registered = await repo.findRegistration(db, row.id);
+  return { subscriptionId: row.id, status: registered ? 'Registered' : 'NotRegistered', attributes: { objectType: 'SubscriptionRegistrationStatus' } };
+}
+
+/**
+ * Registers an Azure subscription for reservation purchases (register-a-subscription.md); the answer
+ * is the status resource's path, for the `Location` header. Registering again changes nothing.
+ */
+export async function register(db: Queryable, tenantId: string, customerId: string, subscriptionId: string): Promise<string> {
+  const { customer, row } = await ownSubscription(db, tenantId, customerId, subscriptionId);
+  if (row.billingType !== 'usage') fail('NotAzureSubscription', `Subscription ${row.id} is not a valid Azure subscription.`);
+  await repo.insertRegistration(db, row.id, clockAt(customer.clockOffsetMs));
+  return registrationStatusPath(row);
+}
