@@ -10,6 +10,7 @@ import { registerCustomerCommands } from './commands/customer.js';
 import { registerLoginCommands } from './commands/login.js';
 import { registerOrderCommands } from './commands/order.js';
 import { registerProductCommands } from './commands/product.js';
+import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerSubscriptionCommands } from './commands/subscription.js';
 import { createContext, type Io, type RunState } from './context.js';
@@ -58,6 +59,7 @@ function buildProgram(io: Io, state: RunState): Command {
     registerCartCommands,
     registerOrderCommands,
     registerSubscriptionCommands,
+    registerSandboxCommands,
     registerServerCommands,
   ]) {
     register(program, context);
