@@ -36,7 +36,7 @@ const NewRule = Type.Object(
     customerId: Type.Optional(Type.String({ format: 'uuid', description: 'Only requests on this customer' })),
     cartId: Type.Optional(Type.String({ format: 'uuid', description: 'Only requests on this cart' })),
     count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'Fire this many times (exact across processes), then stop' })),
-    probability: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Fire on this share of matching requests' })),
+    probability: Type.Optional(Type.Number({ minimum: 0.000001, maximum: 1, description: 'Fire on this share of matching requests (above 0, at most 1)' })),
     expiresInSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400, description: 'Default 3600' })),
     effect: Effect,
   },
