@@ -5,10 +5,14 @@
  * capped at BODY_CAP characters), MS-RequestId, MS-CorrelationId, latency, whether the answer was an
  * MS-RequestId replay, and the fault rule that answered or delayed it.
  *
- * Entries live in the database (`sandbox_request_log`, read by every process) and are written after
- * the answer went out (onResponse), one statement per request that also trims the tenant's entries
- * to the newest `size`: concurrent writers can leave a few more until the next write trims them. A
- * request whose connection a fault dropped is logged with status 0.
+ * Entries live in the database (`sandbox_request_log`, read by every process). No request waits for
+ * them and none costs a statement of its own: each process holds the entries of answered requests and
+ * writes them every `flushMs` (PC_SANDBOX_REQUEST_LOG_FLUSH_MS, 100) in two statements for all
+ * tenants, an insert and a trim of those tenants to their newest `size`; a read through this process
+ * writes what it holds first. So another process's requests show up within `flushMs`, and a process
+ * that crashes loses at most its last `flushMs` of entries (a debugging aid, not a record: the audit
+ * trail is written with the changes). A request whose connection a fault dropped is logged with
+ * status 0.
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -53,13 +57,46 @@ export function loggedBody(body: unknown): { body: string | null; truncated: boo
   return text.length > BODY_CAP ? { body: text.slice(0, BODY_CAP), truncated: true } : { body: text, truncated: false };
 }
 
-const INSERT_AND_TRIM = `WITH added AS (INSERT INTO sandbox_request_log (partner_tenant_id, entry) VALUES ($1, $2) RETURNING seq)
-  DELETE FROM sandbox_request_log WHERE partner_tenant_id = $1 AND seq <= (
-    SELECT seq FROM sandbox_request_log WHERE partner_tenant_id = $1 ORDER BY seq DESC OFFSET $3 LIMIT 1)`;
+/** Appends entries (in order) and keeps each of their tenants' newest `size`. */
+export async function appendEntries(q: Queryable, entries: { tenantId: string; entry: object }[], size: number): Promise<void> {
+  if (!entries.length) return;
+  const tenants = entries.map((e) => e.tenantId);
+  await q.query(
+    `INSERT INTO sandbox_request_log (partner_tenant_id, entry)
+     SELECT t, e FROM unnest($1::uuid[], $2::jsonb[]) WITH ORDINALITY AS x(t, e, n) ORDER BY n`,
+    [tenants, entries.map((e) => JSON.stringify(e.entry))],
+  );
+  await q.query(
+    `DELETE FROM sandbox_request_log l WHERE l.partner_tenant_id = ANY($1::uuid[]) AND l.seq <= (
+       SELECT seq FROM sandbox_request_log n WHERE n.partner_tenant_id = l.partner_tenant_id ORDER BY seq DESC OFFSET $2 LIMIT 1)`,
+    [[...new Set(tenants)], size],
+  );
+}
 
-/** Appends an entry and keeps the tenant's newest `size` (the statement's snapshot does not see the new row). */
-export async function appendEntry(q: Queryable, tenantId: string, entry: object, size: number): Promise<void> {
-  await q.query(INSERT_AND_TRIM, [tenantId, JSON.stringify(entry), size - 1]);
+/** The entries of one process, written to the database in batches. */
+export class RequestLogWriter {
+  private pending: { tenantId: string; entry: object }[] = [];
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly size: number,
+  ) {}
+
+  add(tenantId: string, entry: object) {
+    // A process the database cannot keep up with drops entries rather than growing without bound.
+    if (this.pending.length < 10_000) this.pending.push({ tenantId, entry });
+  }
+
+  /** Writes what is held (after any write still running: entries go in in order). */
+  flush(): Promise<void> {
+    this.writing = this.writing.then(() => {
+      const batch = this.pending;
+      this.pending = [];
+      return appendEntries(this.db, batch, this.size);
+    });
+    return this.writing;
+  }
 }
 
 export interface LoggedRequest {
@@ -100,13 +137,31 @@ function entryOf(req: FastifyRequest, reply: FastifyReply, status: number) {
   };
 }
 
-/** Registered in the `/v1` scope (sandbox mode): logs each authenticated request of a tenant. */
-export default fp(async function requestLog(app: FastifyInstance, opts: { size?: number }) {
-  const size = opts.size ?? DEFAULT_LOG_SIZE;
-  if (size <= 0) return;
+declare module 'fastify' {
+  interface FastifyInstance {
+    requestLog: RequestLogWriter;
+  }
+}
+
+/**
+ * Decorates the app with the writer (sandbox mode, at the root: the control routes flush it before a
+ * read); `logRequests` adds the hooks to `/v1`.
+ */
+export default fp(async function requestLog(app: FastifyInstance, opts: { flushMs: number }) {
+  const writer = new RequestLogWriter(app.db, DEFAULT_LOG_SIZE);
+  app.decorate('requestLog', writer);
+  const flush = () => writer.flush().catch((err) => app.log.warn({ err }, 'request log entries not written'));
+  const timer = setInterval(flush, opts.flushMs).unref();
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await flush();
+  });
+});
+
+/** The `/v1` hooks (sandbox mode): each authenticated request of a tenant, with its answer. */
+export const logRequests = fp(async function logRequests(app: FastifyInstance) {
   const write = (req: FastifyRequest, reply: FastifyReply, status: number) => {
-    if (!req.principal) return;
-    appendEntry(app.db, req.principal.tenantId, entryOf(req, reply, status), size).catch((err) => req.log.warn({ err }, 'request log entry not written'));
+    if (req.principal) app.requestLog.add(req.principal.tenantId, entryOf(req, reply, status));
   };
   // Before validation: the body as the client sent it (validation may drop unknown properties).
   app.addHook('preValidation', async (req) => {

@@ -42,6 +42,8 @@ const requestLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (req, reply) => {
     const { tenantId } = await requirePartner(app.db, req.params.tenantId.toLowerCase());
+    // What this process holds is written first: a client reading its own requests sees them all.
+    await app.requestLog.flush();
     const limit = req.query.limit ?? 50;
     const wantsStream = req.query.stream === true || /text\/event-stream/i.test(req.headers.accept ?? '');
     if (!wantsStream) return { items: await readEntries(app.db, tenantId, limit, req.query.after) };
