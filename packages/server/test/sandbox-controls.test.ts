@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { call, newPartner, startApp, type Partner, type TestContext } from './helpers.js';
 import { OWNED_TABLES } from '../src/modules/sandbox/reset.js';
 import { DEFAULT_LOG_SIZE } from '../src/plugins/request-log.js';
+import { routeMatcher } from '../src/plugins/faults.js';
 
 let ctx: TestContext;
 before(async () => {
@@ -23,6 +24,26 @@ const addFault = (p: Partner, rule: object, token?: string) =>
 const asRemote = (token?: string) => (token ? { headers: { authorization: `Bearer ${token}` }, remoteAddress: '203.0.113.7' } : {});
 const customers = (p: Partner) => call(ctx.app, 'GET', '/v1/customers', { token: p.appToken });
 const cartUrl = (p: Partner) => `/v1/customers/${p.customers[0].id}/carts/${p.customers[0].cartId}`;
+
+test('route patterns: `*` within a segment, `**` any segments, no case; linear on any pattern', () => {
+  const cases: [string, string, boolean][] = [
+    ['/v1/**', '/v1/customers', true],
+    ['/v1/**', '/v1', true],
+    ['/v1/**', '/v2/x', false],
+    ['/v1/customers', '/v1/customers/', true],
+    ['/v1/customers', '/v1/customers/x', false],
+    ['/v1/customers/*/carts/*/checkout', '/v1/customers/a/carts/b/checkout', true],
+    ['/v1/customers/*/carts/*/checkout', '/v1/customers/a/carts/checkout', false],
+    ['/v1/Customers/*', '/v1/customers/ABC', true],
+    ['/v1/**/checkout', '/v1/customers/a/carts/b/checkout', true],
+    ['/v1/**/orders', '/v1/customers/a/carts', false],
+    ['/v1/cust*', '/v1/customers', true],
+    ['/v1/*x', '/v1/customers', false],
+  ];
+  for (const [pattern, path, want] of cases) assert.equal(routeMatcher(pattern).test(path), want, `${pattern} ~ ${path}`);
+  // A pattern a backtracking matcher would take for ever on: answered (false) at once.
+  assert.equal(routeMatcher(`/v1/${'*a'.repeat(40)}*b/**/${'*'.repeat(40)}`).test(`/v1/${'a'.repeat(1000)}`), false);
+});
 
 describe('fault rules', () => {
   let p: Partner;

@@ -149,15 +149,53 @@ async function takeOne(q: Queryable, tenantId: string, id: string): Promise<bool
   return rows.length > 0;
 }
 
+/** One path segment against a segment pattern whose `*` match any run of characters (no case). */
+function segmentMatches(pattern: string, segment: string): boolean {
+  // The greedy two-pointer wildcard match: O(pattern × segment) at worst, never exponential.
+  let p = 0;
+  let s = 0;
+  let star = -1;
+  let mark = 0;
+  while (s < segment.length) {
+    if (p < pattern.length && pattern[p] !== '*' && pattern[p] === segment[s]) {
+      p++;
+      s++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      mark = s;
+    } else if (star >= 0) {
+      p = star + 1;
+      s = ++mark;
+    } else return false;
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
+}
+
 /**
- * A route pattern as a regular expression over the request path (no query): `*` is one path segment,
- * `**` any number of segments; everything else is literal, compared without case.
+ * A route pattern as a matcher of request paths (no query): `*` within a segment matches any
+ * characters but `/`, a `**` segment any number of segments; the rest is literal, compared without
+ * case. Dynamic programming over segments: linear in pattern × path, whatever the pattern.
  */
-export function routeMatcher(pattern: string): RegExp {
-  const parts = pattern.split('/').map((seg) =>
-    seg === '**' ? '.*' : seg.split('*').map((lit) => lit.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*'),
-  );
-  return new RegExp(`^${parts.join('/').replace(/\/\.\*/g, '(?:/.*)?')}/?$`, 'i');
+export function routeMatcher(pattern: string): { test(path: string): boolean } {
+  const ps = pattern.toLowerCase().replace(/\/+$/, '').split('/');
+  return {
+    test(path: string) {
+      const ss = path.toLowerCase().replace(/\/+$/, '').split('/');
+      // can[j]: the pattern's first i segments match the path's first j (row by row over i).
+      let can = Array<boolean>(ss.length + 1).fill(false);
+      can[0] = true;
+      for (const seg of ps) {
+        const next = Array<boolean>(ss.length + 1).fill(false);
+        for (let j = 0; j <= ss.length; j++) {
+          if (seg === '**') next[j] = can[j] || (j > 0 && next[j - 1]);
+          else next[j] = j > 0 && can[j - 1] && segmentMatches(seg, ss[j - 1]);
+        }
+        can = next;
+      }
+      return can[ss.length];
+    },
+  };
 }
 
 /** The route patterns the API accepts: a path from the root, of segments, `*` and `**`. */
@@ -191,7 +229,7 @@ declare module 'fastify' {
 }
 
 export class FaultInjector {
-  private readonly cache = new Map<string, { at: number; rules: (FaultRule & { matcher: RegExp })[] }>();
+  private readonly cache = new Map<string, { at: number; rules: (FaultRule & { matcher: { test(path: string): boolean } })[] }>();
 
   /** Told of each connection a rule drops (the request log records it: it gets no onResponse). */
   onDrop?: (req: FastifyRequest, reply: FastifyReply) => void;
