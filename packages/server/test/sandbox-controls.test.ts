@@ -114,7 +114,7 @@ describe('fault rules', () => {
       });
       assert.equal(outcome, 'ECONNRESET');
     } finally {
-      await ctx.app.close().catch(() => {});
+      await ctx.close().catch(() => {});
       ctx = await startApp({ PC_PROVISIONING_DELAY_SECONDS: '0', PC_WORKER: 'false' });
       p = await newPartner(ctx.app);
       other = await newPartner(ctx.app);
@@ -210,6 +210,14 @@ describe('the request log', () => {
     assert.equal(faulted.status, 503);
     assert.match(faulted.faultRuleId ?? '', /^[0-9a-f-]{36}$/);
     assert.equal((await ctx.app.inject({ method: 'GET', url: `/sandbox/partners/${p.tenantId}/requests?limit=0` })).statusCode, 400);
+
+    // A NUL character (which jsonb refuses) does not lose the entry, nor the others of its batch.
+    ctx.app.requestLog.add(p.tenantId, { path: 'nul', requestBody: 'A\u0000B', literal: '\\u0000' });
+    await customers(p);
+    const [nul, next] = (await log(p)).slice(-2) as unknown as Record<string, string>[];
+    assert.equal(nul.requestBody, 'A\uFFFDB');
+    assert.equal(nul.literal, '\\u0000', 'an escaped backslash before u0000 is text, kept as it is');
+    assert.equal(next.path, '/v1/customers');
   });
 
   test(`keeps the newest ${DEFAULT_LOG_SIZE} entries`, async () => {

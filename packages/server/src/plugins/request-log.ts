@@ -64,7 +64,9 @@ export async function appendEntries(q: Queryable, entries: { tenantId: string; e
   await q.query(
     `INSERT INTO sandbox_request_log (partner_tenant_id, entry)
      SELECT t, e FROM unnest($1::uuid[], $2::jsonb[]) WITH ORDINALITY AS x(t, e, n) ORDER BY n`,
-    [tenants, entries.map((e) => JSON.stringify(e.entry))],
+    // jsonb refuses the NUL character (the escape \u0000, not an escaped backslash before "u0000"),
+    // which a body that is not JSON may carry: it is logged as U+FFFD, and the batch is not lost.
+    [tenants, entries.map((e) => JSON.stringify(e.entry).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd'))],
   );
   await q.query(
     `DELETE FROM sandbox_request_log l WHERE l.partner_tenant_id = ANY($1::uuid[]) AND l.seq <= (
