@@ -11,6 +11,7 @@ import { call, newPartner, startApp, type Partner, type TestContext } from './he
 import { OWNED_TABLES } from '../src/modules/sandbox/reset.js';
 import { DEFAULT_LOG_SIZE } from '../src/plugins/request-log.js';
 import { routeMatcher } from '../src/plugins/faults.js';
+import { buildApp } from '../src/app.js';
 
 let ctx: TestContext;
 before(async () => {
@@ -87,6 +88,26 @@ describe('fault rules', () => {
     assert.equal(removed.statusCode, 204);
     assert.equal((await customers(p)).statusCode, 200, 'a removed rule no longer fires');
     assert.equal((await ctx.app.inject({ method: 'DELETE', url: `/sandbox/partners/${p.tenantId}/faults/${r.id}` })).statusCode, 404);
+  });
+
+  test('a counted rule fires exactly its count across two apps on one database (two processes)', async () => {
+    const second = await buildApp({ config: ctx.config, db: ctx.db });
+    await second.ready();
+    try {
+      // Both apps have read the tenant's (empty) rules: the rule is added through the first only.
+      await customers(p);
+      await call(second, 'GET', '/v1/customers', { token: p.appToken });
+      await new Promise((r) => setTimeout(r, 1000)); // the second app's cached read ages out (1 s)
+      await addFault(p, { method: 'GET', route: '/v1/customers', count: 5, effect: { type: 'error', status: 503 } });
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => call(i % 2 ? second : ctx.app, 'GET', '/v1/customers', { token: p.appToken })),
+      );
+      const failed = answers.filter((r) => r.statusCode === 503).length;
+      assert.equal(failed, 5, answers.map((r) => r.statusCode).join(','));
+      assert.equal(answers.filter((r) => r.statusCode === 200).length, 25);
+    } finally {
+      await second.close();
+    }
   });
 
   test('a rule expires', async () => {
