@@ -153,6 +153,26 @@ describe('pcx walk-through (app+user sign-in)', () => {
     assert.doesNotMatch(status.stdout, /PrefulfillmentPending/);
   });
 
+  test('subscription set (Set-PartnerCustomerSubscription): seats, auto-renew, suspend, friendly name; refusals exit 1', async () => {
+    const subscriptionId = orders.flatMap((o) => o.lineItems).find((l) => l.subscriptionId)!.subscriptionId!;
+    const ids = ['--customer-id', customerId, '--subscription-id', subscriptionId];
+    const more = await pcx(['-o', 'json', 'subscription', 'set', ...ids, '--quantity', '6', '--auto-renew', 'false', '--friendly-name', 'Sales team'], env);
+    ok(more);
+    const sub = json<{ quantity: number; autoRenewEnabled: boolean; friendlyName: string }>(more);
+    assert.deepEqual([sub.quantity, sub.autoRenewEnabled, sub.friendlyName], [6, false, 'Sales team']);
+    const suspended = await pcx(['subscription', 'set', ...ids, '--status', 'Suspended'], env);
+    ok(suspended);
+    assert.match(suspended.stdout, /suspended/);
+    const refused = await pcx(['subscription', 'set', ...ids, '--quantity', '7'], env);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /error 800091/);
+    for (const bad of [['--status', 'frozen'], ['--auto-renew', 'maybe'], ['--quantity', '0'], []]) {
+      const r = await pcx(['subscription', 'set', ...ids, ...bad], env);
+      assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
+    }
+    ok(await pcx(['subscription', 'set', ...ids, '--status', 'active'], env));
+  });
+
   test('an API error prints code, description and request id, and exits 1', async () => {
     const missing = '00000000-0000-4000-8000-000000000000';
     const r = await pcx(['cart', 'get', '--customer-id', customerId, '--cart-id', missing], env);

@@ -13,6 +13,7 @@ export const AuditRecord = Type.Object(
     applicationId: Type.String(),
     resourceType: Type.String(),
     resourceId: Type.String(),
+    resourceOldValue: Type.Optional(Type.String({ description: 'The resource before the change (changes only), as JSON' })),
     resourceNewValue: Type.String(),
     operationType: Type.String(),
     operationStatus: Type.String(),

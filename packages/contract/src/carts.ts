@@ -5,6 +5,7 @@
 import { Type, type Static } from 'typebox';
 import { Attributes, RenewsTo, SelfLinks, StringMap } from './common.js';
 import { Order, OrderError } from './orders.js';
+import { SubscriptionUpdate } from './subscriptions.js';
 
 export const PARTICIPANT_TYPES = [
   'unknown',
@@ -174,6 +175,6 @@ export const knownFieldNames: ReadonlyMap<string, string> = (() => {
     }
     walk(s.items);
   };
-  [CartInput, Cart].forEach(walk);
+  [CartInput, Cart, SubscriptionUpdate].forEach(walk);
   return names;
 })();

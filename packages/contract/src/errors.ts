@@ -40,6 +40,14 @@ export const ErrorCodes = {
   CartExpired: { status: 400, code: 800009 },
   OrderNotFound: { status: 404, code: 20000 },
   SubscriptionNotFound: { status: 404, code: 20003 },
+  /** If-Match named an etag the subscription no longer has (417·800036 is the table's "pre-condition failed"; 412 is HTTP's). */
+  PreconditionFailed: { status: 412, code: 800036 },
+  /** A new-commerce cancellation after cancellationAllowedUntilDate (the table's "cannot be cancelled"). */
+  CancellationWindowClosed: { status: 400, code: 800061 },
+  /** Project codes where Partner Center's docs name none (docs/compatibility.md): */
+  SeatReductionNotAllowed: { status: 400, code: 800090 },
+  SubscriptionNotActive: { status: 400, code: 800091 },
+  InvalidStatusTransition: { status: 400, code: 800092 },
   UnsupportedMediaType: { status: 415, code: 800002 },
   PayloadTooLarge: { status: 413, code: 800002 },
   RequestTimeout: { status: 408, code: 800002 },

@@ -91,6 +91,28 @@ describe('the fluent chain against a listening server', () => {
     for (const s of subs.items) assert.equal((await partner.customers.byId(customerId).subscriptions.byId(s.id).get()).id, s.id);
   });
 
+  test('subscriptions.byId(s).patch: seats changed as read back, a stale ifMatch is a typed 412', async () => {
+    const { partner } = client();
+    const customerId = p.customers[0].id;
+    const carts = partner.customers.byId(customerId).carts;
+    const cart = await carts.create({ lineItems: [NCE_LINE] });
+    const { orders } = await carts.byId(cart.id).checkout();
+    // Provisioning falls due on the partner's clock; moving it settles the new subscription.
+    const moved = await ctx.app.inject({ method: 'POST', url: `/sandbox/partners/${p.tenantId}/clock`, payload: { advanceBy: 'PT1H' } });
+    assert.equal(moved.statusCode, 200, moved.body);
+    const subscription = partner.customers.byId(customerId).subscriptions.byId(orders[0].lineItems[0].subscriptionId!);
+    const sub = await subscription.get();
+    assert.equal(sub.status, 'active');
+    const updated = await subscription.patch({ ...sub, quantity: 7 }, { ifMatch: sub.attributes.etag });
+    assert.equal(updated.quantity, 7);
+    assert.equal(updated.refundableQuantity?.totalQuantity, 7);
+    await assert.rejects(
+      subscription.patch({ ...sub, quantity: 8 }, { ifMatch: sub.attributes.etag }),
+      (e: unknown) => e instanceof PartnerCenterError && e.status === 412 && e.code === 800036,
+    );
+    assert.equal((await subscription.patch({ autoRenewEnabled: false })).autoRenewEnabled, false);
+  });
+
   test('the legacy offers of a country', async () => {
     const { partner } = client();
     const offers = await partner.offers.byCountry('US').get();

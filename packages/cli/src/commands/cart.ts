@@ -122,7 +122,8 @@ export function registerCartCommands(program: Command, { io, action, connect, re
     );
 }
 
-function positiveInt(value: string): number {
+/** A commander option parser for a positive integer. */
+export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('not a positive integer.');
   return n;

@@ -1,5 +1,5 @@
 /** A customer's subscriptions (`/v1/customers/{id}/subscriptions…`): the server's `modules/subscriptions`. */
-import type { Subscription } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
+import type { Subscription, SubscriptionUpdate } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
 import type { RequestOptions } from '../transport.js';
 import { Builder, type Collection } from './builder.js';
 
@@ -30,5 +30,19 @@ export class SubscriptionOperations extends Builder {
    */
   get(options?: RequestOptions): Promise<Subscription> {
     return this.request('GET', options);
+  }
+
+  /**
+   * Changes the subscription: send it as read with the fields to change (`quantity`, `autoRenewEnabled`,
+   * `status` `suspended`/`active`/`deleted`, `friendlyName`, `scheduledNextTermInstructions`); answers
+   * the updated subscription. `ifMatch` (its `attributes.etag`) makes a concurrent change fail with 412.
+   * @example
+   * const subs = partner.customers.byId(customerId).subscriptions.byId(subscriptionId);
+   * const sub = await subs.get();
+   * const updated = await subs.patch({ ...sub, quantity: sub.quantity + 2 }, { ifMatch: sub.attributes.etag });
+   */
+  patch(subscription: Subscription | SubscriptionUpdate, options: RequestOptions & { ifMatch?: string } = {}): Promise<Subscription> {
+    const { ifMatch, ...rest } = options;
+    return this.request('PATCH', rest, { body: subscription, headers: ifMatch ? { 'if-match': `"${ifMatch}"` } : undefined });
   }
 }

@@ -56,12 +56,13 @@ const methodsOf = (route: RouteOptions) => (Array.isArray(route.method) ? route.
  * (400: input, MS-RequestId) or fail (500); a body can be too large or of another type (413, 415); an id
  * in the path can name nothing the caller may see (404); the partner API wants a token (401), counts
  * requests (429), keeps some routes to one token kind (403) and replays state changes by MS-RequestId (409);
- * the sandbox control API's guard answers 401, 403.
+ * a route that reads `If-Match` refuses a stale etag (412); the sandbox control API's guard answers 401, 403.
  */
 function errorStatuses(url: string, route: RouteOptions, schema: FastifySchema, throttled: boolean): number[] {
   const statuses = [400, 500];
   if (schema.body) statuses.push(413, 415);
   if (url.includes(':')) statuses.push(404);
+  if ((schema.headers as { properties?: Record<string, unknown> } | undefined)?.properties?.['if-match']) statuses.push(412);
   if (url.startsWith('/v1/')) {
     statuses.push(401);
     if (route.config?.tokenKinds) statuses.push(403);
@@ -136,8 +137,8 @@ export default fp(async function openapi(app: FastifyInstance) {
         { name: 'customers', description: "The partner's customers" },
         { name: 'carts', description: 'Carts of a customer, and their checkout into orders' },
         { name: 'orders', description: "A customer's orders and the provisioning status of their lines" },
-        { name: 'subscriptions', description: "A customer's subscriptions" },
-        { name: 'audit', description: "The partner's audit trail of carts and orders" },
+        { name: 'subscriptions', description: "A customer's subscriptions, and changes to them" },
+        { name: 'audit', description: "The partner's audit trail of carts, orders and subscriptions" },
         {
           name: 'sandbox',
           description:

@@ -5,10 +5,12 @@ export interface AuditEntry {
   id: string;
   partnerTenantId: string;
   customerId: string;
-  operationType: 'create_cart' | 'update_cart' | 'create_order';
-  resourceType: 'cart' | 'order';
+  operationType: 'create_cart' | 'update_cart' | 'create_order' | 'update_subscription';
+  resourceType: 'cart' | 'order' | 'subscription';
   resourceId: string;
   resourceNewValue: unknown;
+  /** The resource before a change (absent for a creation). */
+  resourceOldValue?: unknown;
   applicationId: string;
   userId: string | null;
   userPrincipalName: string | null;
@@ -20,11 +22,11 @@ export async function insertAudit(q: Writer, entries: AuditEntry[]): Promise<voi
   if (!entries.length) return;
   await q.query(
     `INSERT INTO audit_records (id, partner_tenant_id, customer_id, operation_type, resource_type, resource_id, resource_new_value,
-                                application_id, user_id, user_principal_name, request_id, correlation_id)
+                                resource_old_value, application_id, user_id, user_principal_name, request_id, correlation_id)
      SELECT id, "partnerTenantId", "customerId", "operationType", "resourceType", "resourceId", "resourceNewValue",
-            "applicationId", "userId", "userPrincipalName", "requestId", "correlationId"
+            "resourceOldValue", "applicationId", "userId", "userPrincipalName", "requestId", "correlationId"
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, "partnerTenantId" uuid, "customerId" uuid, "operationType" text,
-            "resourceType" text, "resourceId" text, "resourceNewValue" jsonb, "applicationId" text, "userId" text,
+            "resourceType" text, "resourceId" text, "resourceNewValue" jsonb, "resourceOldValue" jsonb, "applicationId" text, "userId" text,
             "userPrincipalName" text, "requestId" text, "correlationId" text)`,
     [JSON.stringify(entries)],
   );
@@ -38,6 +40,7 @@ export interface AuditRow {
   resource_type: string;
   resource_id: string;
   resource_new_value: unknown;
+  resource_old_value: unknown;
   application_id: string;
   user_id: string | null;
   user_principal_name: string | null;
@@ -48,7 +51,7 @@ export interface AuditRow {
 
 export const listAudit = (q: Queryable, tenantId: string, start: Date, end: Date, size: number, customerId?: string) =>
   q.query<AuditRow>(
-    `SELECT a.id, a.customer_id, a.operation_type, a.resource_type, a.resource_id, a.resource_new_value, a.application_id,
+    `SELECT a.id, a.customer_id, a.operation_type, a.resource_type, a.resource_id, a.resource_new_value, a.resource_old_value, a.application_id,
             a.user_id, a.user_principal_name, a.request_id, a.correlation_id, a.operation_date, c.company_name
        FROM audit_records a LEFT JOIN customers c ON c.id = a.customer_id
       WHERE a.partner_tenant_id = $1 AND a.operation_date >= $2 AND a.operation_date < $3 AND ($5::uuid IS NULL OR a.customer_id = $5)

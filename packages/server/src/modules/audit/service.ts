@@ -22,6 +22,7 @@ export function auditEntry(
   resourceType: repo.AuditEntry['resourceType'],
   resourceId: string,
   resourceNewValue: unknown,
+  resourceOldValue?: unknown,
 ): repo.AuditEntry {
   return {
     id: randomUUID(),
@@ -31,6 +32,7 @@ export function auditEntry(
     resourceType,
     resourceId,
     resourceNewValue,
+    ...(resourceOldValue !== undefined && { resourceOldValue }),
     applicationId: actor.appId,
     userId: actor.userId ?? null,
     userPrincipalName: actor.upn ?? null,
@@ -65,6 +67,7 @@ export async function listAuditRecords(db: Queryable, tenantId: string, q: { sta
     applicationId: r.application_id,
     resourceType: r.resource_type,
     resourceId: r.resource_id,
+    ...(r.resource_old_value != null && { resourceOldValue: JSON.stringify(r.resource_old_value) }),
     resourceNewValue: JSON.stringify(r.resource_new_value ?? null),
     operationType: r.operation_type,
     operationStatus: 'succeeded',

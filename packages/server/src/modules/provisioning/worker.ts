@@ -1,6 +1,6 @@
 /**
- * The provisioning worker: polls the job table, claims due jobs under row locks and runs them one by
- * one. In-process by default (main.ts); `npm run worker` runs it as a process of its own. Any number
+ * The worker: polls the job table, claims due jobs under row locks and runs them one by one; then
+ * renews or expires the subscriptions whose term has ended (the subscription row is that job). In-process by default (main.ts); `npm run worker` runs it as a process of its own. Any number
  * of workers may share one PostgreSQL. `stop()` stops claiming, finishes the running job and gives
  * back the claimed ones it did not start.
  */
@@ -9,6 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/database.js';
 import * as repo from './repo.js';
 import { runJob, type JobOutcome, type ProvisioningPolicy } from './service.js';
+import { runDueRenewals } from '../subscriptions/service.js';
 
 export interface WorkerOptions {
   policy: ProvisioningPolicy;
@@ -68,7 +69,13 @@ export class ProvisioningWorker {
         if (outcome === 'failed') log?.warn({ orderId: job.order_id }, 'provisioning failed for good');
         this.opts.onJob?.(job.order_id, outcome);
       }
-      if (claimed.length < batchSize && !this.stopping) {
+      let renewed = 0;
+      try {
+        if (!this.stopping) renewed = await runDueRenewals(this.db, batchSize);
+      } catch (err) {
+        log?.error({ err }, 'renewals: a batch failed; it is claimed again on the next poll');
+      }
+      if (claimed.length < batchSize && renewed < batchSize && !this.stopping) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, pollMs);
           this.wake = () => {

@@ -9,6 +9,7 @@ import type { TokenService } from '../../auth/tokens.js';
 import * as service from './service.js';
 import * as provisioning from '../provisioning/repo.js';
 import { nextJobDue, runDueJobs } from '../provisioning/service.js';
+import { nextRenewalDue, settleRenewals } from '../subscriptions/service.js';
 import { advanceClock, getClock, type DueWork } from '../clock/service.js';
 import { controlAccess } from './access.js';
 import { deleteSandboxPartner, resetSandboxPartner } from './reset.js';
@@ -282,6 +283,7 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
   });
   const dueWork: DueWork[] = [
     { nextDue: nextJobDue, runDue: (db, tenantId) => runDueJobs(db, tenantId, `clock-${process.pid}`, app.config.provisioning) },
+    { nextDue: nextRenewalDue, runDue: settleRenewals },
   ];
   app.get('/sandbox/partners/:tenantId/clock', {
     schema: { tags: ['sandbox'], operationId: 'getClock', summary: "Read the partner's clock", params: TenantParams, response: { 200: ClockState } },

@@ -1,5 +1,13 @@
-/** Subscription SQL, tenant-scoped reads and a one-statement multi-row insert. */
+/** Subscription SQL: tenant-scoped reads, a one-statement multi-row insert, changes, and claiming due renewals. */
+import type { ScheduledNextTermInstructions } from '@partner-commerce/contract';
 import type { Queryable, Writer } from '../../db/database.js';
+import { tenantNow } from '../clock/repo.js';
+
+/** New-commerce seats that may still be reduced until `allowedUntilDateTime` (one entry per addition). */
+export interface SeatWindow {
+  quantity: number;
+  allowedUntilDateTime: string;
+}
 
 export interface SubscriptionRecord {
   id: string;
@@ -27,6 +35,13 @@ export interface SubscriptionRecord {
   billingCycle: string;
   termDuration: string | null;
   contractType: string;
+  /** Null: cancellation is not allowed (legacy, usage); otherwise the end of the 7-day window. */
+  cancellationAllowedUntil: string | null;
+  seatWindows: SeatWindow[];
+  renewalTermDuration: string | null;
+  scheduledNextTerm: ScheduledNextTermInstructions | null;
+  /** Bumped by every change; `attributes.etag`. */
+  version: number;
 }
 
 const COLUMNS: [keyof SubscriptionRecord, string, string][] = [
@@ -55,7 +70,19 @@ const COLUMNS: [keyof SubscriptionRecord, string, string][] = [
   ['billingCycle', 'billing_cycle', 'text'],
   ['termDuration', 'term_duration', 'text'],
   ['contractType', 'contract_type', 'text'],
+  ['cancellationAllowedUntil', 'cancellation_allowed_until', 'timestamptz'],
+  ['seatWindows', 'seat_windows', 'jsonb'],
+  ['renewalTermDuration', 'renewal_term_duration', 'text'],
+  ['scheduledNextTerm', 'scheduled_next_term', 'jsonb'],
+  ['version', 'version', 'int'],
 ];
+
+/** What a change or a renewal may rewrite (everything else is fixed at creation). */
+const MUTABLE = new Set<keyof SubscriptionRecord>([
+  'offerId', 'skuId', 'availabilityId', 'offerName', 'friendlyName', 'quantity', 'effectiveStartDate', 'commitmentEndDate',
+  'status', 'autoRenewEnabled', 'billingCycle', 'termDuration', 'cancellationAllowedUntil', 'seatWindows', 'renewalTermDuration',
+  'scheduledNextTerm', 'version',
+]);
 
 const SELECT = COLUMNS.map(([field, column]) => `${column} AS "${field}"`).join(', ');
 
@@ -68,19 +95,65 @@ export async function insertSubscriptions(q: Writer, subs: SubscriptionRecord[])
   await q.query(INSERT, [JSON.stringify(subs)]);
 }
 
+const UPDATE = (() => {
+  const cols = COLUMNS.filter(([f]) => MUTABLE.has(f));
+  return `UPDATE subscriptions s SET ${cols.map(([f, c]) => `${c} = x."${f}"`).join(', ')}
+      FROM jsonb_to_record($2::jsonb) AS x(${cols.map(([f, , t]) => `"${f}" ${t}`).join(', ')})
+     WHERE s.id = $1`;
+})();
+
+/** Writes a changed or renewed subscription's mutable fields. */
+export async function updateSubscription(q: Writer, sub: SubscriptionRecord): Promise<void> {
+  await q.query(UPDATE, [sub.id, JSON.stringify(sub)]);
+}
+
+const iso = (d: string | Date) => new Date(d).toISOString();
 const normalize = (r: SubscriptionRecord): SubscriptionRecord => ({
   ...r,
-  creationDate: new Date(r.creationDate).toISOString(),
-  effectiveStartDate: new Date(r.effectiveStartDate).toISOString(),
-  commitmentEndDate: new Date(r.commitmentEndDate).toISOString(),
+  creationDate: iso(r.creationDate),
+  effectiveStartDate: iso(r.effectiveStartDate),
+  commitmentEndDate: iso(r.commitmentEndDate),
+  cancellationAllowedUntil: r.cancellationAllowedUntil && iso(r.cancellationAllowedUntil),
+  version: Number(r.version),
 });
 
-export async function findSubscription(q: Queryable, tenantId: string, customerId: string, id: string) {
+/** The subscription, row-locked for the transaction with `lock` (a change reads and writes it under the lock). */
+export async function findSubscription(q: Queryable, tenantId: string, customerId: string, id: string, lock = false) {
   const rows = await q.query<SubscriptionRecord>(
-    `SELECT ${SELECT} FROM subscriptions WHERE partner_tenant_id = $1 AND customer_id = $2 AND id = $3`,
+    `SELECT ${SELECT} FROM subscriptions WHERE partner_tenant_id = $1 AND customer_id = $2 AND id = $3${lock ? ' FOR UPDATE' : ''}`,
     [tenantId, customerId, id],
   );
   return rows[0] && normalize(rows[0]);
+}
+
+/** Renewal states: a term ends for active and suspended subscriptions only. */
+const RUNNING = `status IN ('active', 'suspended')`;
+
+/**
+ * Claims subscriptions whose term has ended on their partner's clock (all partners, or one), locked
+ * for the caller's transaction; SKIP LOCKED keeps concurrent workers and clock advances off each other's.
+ */
+export async function claimDueRenewals(q: Queryable, limit: number, tenantId?: string) {
+  const rows = await q.query<SubscriptionRecord>(
+    `SELECT ${SELECT} FROM subscriptions
+      WHERE ${RUNNING} AND commitment_end_date <= ${tenantNow('subscriptions.partner_tenant_id')}
+        -- The furthest-ahead clock bounds every tenant's: a range the partial term-end index can serve.
+        AND commitment_end_date <= now() + make_interval(secs => coalesce((SELECT max(offset_ms) FROM partner_clocks), 0) / 1000.0)
+        AND ($2::uuid IS NULL OR partner_tenant_id = $2::uuid)
+      ORDER BY commitment_end_date, id LIMIT $1
+      FOR UPDATE SKIP LOCKED`,
+    [limit, tenantId ?? null],
+  );
+  return rows.map(normalize);
+}
+
+/** When the tenant's next term ends (null: no running subscription). */
+export async function nextTermEnd(q: Queryable, tenantId: string): Promise<Date | null> {
+  const [r] = await q.query<{ next: Date | string | null }>(
+    `SELECT min(commitment_end_date) AS next FROM subscriptions WHERE partner_tenant_id = $1 AND ${RUNNING}`,
+    [tenantId],
+  );
+  return r?.next ? new Date(r.next) : null;
 }
 
 export async function listSubscriptions(q: Queryable, tenantId: string, customerId: string, orderId?: string) {

@@ -1,28 +1,24 @@
-/** Subscription use cases: reading them, and building the records an order's provisioned lines create. */
+/**
+ * Subscription use cases: reading them, building the records an order's provisioned lines create,
+ * a partner's change (PATCH, one transaction, audited, If-Match-checked) and the renewal or expiry
+ * each term's end brings (claimed from the database by the worker and by the sandbox clock).
+ */
 import { randomUUID } from 'node:crypto';
-import type { Subscription } from '@partner-commerce/contract';
-import type { Queryable } from '../../db/database.js';
+import type { Subscription, SubscriptionUpdate } from '@partner-commerce/contract';
+import type { Database, Queryable } from '../../db/database.js';
 import { fail } from '../../errors.js';
 import { collection, isGuid, link } from '../../wire.js';
-import type { CatalogItem } from '../catalog/service.js';
+import { auditEntry, recordAudit, type Actor } from '../audit/service.js';
+import { resolveCatalogItems, type CatalogItem } from '../catalog/service.js';
+import { clockAt, partnerNow } from '../clock/service.js';
 import { requireCustomer } from '../customers/service.js';
+import { NEW_COMMERCE_WINDOW_MS, addTerm, instructionsItemId, isNewCommerce, openWindows, planTermEnd, planUpdate } from './lifecycle.js';
 import * as repo from './repo.js';
 
 export type { SubscriptionRecord } from './repo.js';
+export { addTerm } from './lifecycle.js';
 
 const USAGE_END = '9999-12-31T00:00:00.000Z';
-
-/** Adds an ISO-8601 term (P1M, P1Y, P3Y) to a date. */
-export function addTerm(start: Date, term: string): Date {
-  const m = /^P(\d+)([DMY])$/.exec(term);
-  const end = new Date(start);
-  if (!m) return end;
-  const n = Number(m[1]);
-  if (m[2] === 'D') end.setUTCDate(end.getUTCDate() + n);
-  if (m[2] === 'M') end.setUTCMonth(end.getUTCMonth() + n);
-  if (m[2] === 'Y') end.setUTCFullYear(end.getUTCFullYear() + n);
-  return end;
-}
 
 export interface NewSubscription {
   partnerTenantId: string;
@@ -43,6 +39,8 @@ export function buildSubscription(s: NewSubscription): repo.SubscriptionRecord {
   const start = new Date(Date.UTC(s.now.getUTCFullYear(), s.now.getUTCMonth(), s.now.getUTCDate()));
   const term = s.termDuration ?? (s.billingCycle === 'annual' ? 'P1Y' : 'P1M');
   const usage = s.item.billingType === 'usage';
+  const windowEnd = new Date(s.now.getTime() + NEW_COMMERCE_WINDOW_MS).toISOString();
+  const nce = isNewCommerce({ productId: s.item.productId ?? null, billingType: usage ? 'usage' : 'license' });
   return {
     id: randomUUID(),
     entitlementId: randomUUID(),
@@ -69,10 +67,16 @@ export function buildSubscription(s: NewSubscription): repo.SubscriptionRecord {
     billingCycle: s.billingCycle,
     termDuration: usage ? null : term,
     contractType: 'subscription',
+    cancellationAllowedUntil: nce ? windowEnd : null,
+    seatWindows: nce ? [{ quantity: s.quantity, allowedUntilDateTime: windowEnd }] : [],
+    renewalTermDuration: usage ? null : term,
+    scheduledNextTerm: null,
+    version: 1,
   };
 }
 
-export function renderSubscription(s: repo.SubscriptionRecord): Subscription {
+/** The subscription as it travels, its windows judged at `now` (the partner's time). */
+export function renderSubscription(s: repo.SubscriptionRecord, now: Date): Subscription {
   const country = `?country=${s.country}`;
   const links: Subscription['links'] = { self: link(`/customers/${s.customerId}/subscriptions/${s.id}`) };
   if (s.productId) {
@@ -101,10 +105,22 @@ export function renderSubscription(s: repo.SubscriptionRecord): Subscription {
     contractType: s.contractType,
     orderId: s.orderId ?? '',
     links,
-    attributes: { objectType: 'Subscription' },
+    attributes: { etag: String(s.version), objectType: 'Subscription' },
   };
   if (s.parentSubscriptionId) out.parentSubscriptionId = s.parentSubscriptionId;
   if (s.termDuration) out.termDuration = s.termDuration;
+  if (s.renewalTermDuration) out.renewalTermDuration = s.renewalTermDuration;
+  if (s.cancellationAllowedUntil) {
+    out.cancellationAllowedUntilDate = s.cancellationAllowedUntil;
+    // Inside the window a cancellation is refunded, prorated by day (new-commerce-cancellation-policy).
+    const live = s.status === 'active' || s.status === 'suspended';
+    if (live && Date.parse(s.cancellationAllowedUntil) > now.getTime()) out.refundOptions = [{ type: 'Partial', expiresAt: s.cancellationAllowedUntil }];
+  }
+  if (isNewCommerce(s)) {
+    const details = openWindows(s.seatWindows, now);
+    out.refundableQuantity = { totalQuantity: details.reduce((n, w) => n + w.quantity, 0), details };
+  }
+  if (s.scheduledNextTerm) out.scheduledNextTermInstructions = s.scheduledNextTerm;
   return out;
 }
 
@@ -112,12 +128,105 @@ export async function listSubscriptions(db: Queryable, tenantId: string, custome
   const customer = await requireCustomer(db, tenantId, customerId);
   const rows = await repo.listSubscriptions(db, tenantId, customer.id, orderId);
   const self = `/customers/${customer.id}/subscriptions${orderId ? `?order_id=${encodeURIComponent(orderId)}` : ''}`;
-  return collection(rows.map(renderSubscription), self);
+  const now = clockAt(customer.clockOffsetMs);
+  return collection(rows.map((r) => renderSubscription(r, now)), self);
+}
+
+/** The customer (404/400 as requireCustomer decides) and its subscription (404·20003), locked with `lock`. */
+async function requireSubscription(q: Queryable, tenantId: string, customerId: string, subscriptionId: string, lock = false) {
+  const customer = await requireCustomer(q, tenantId, customerId);
+  const row = isGuid(subscriptionId) ? await repo.findSubscription(q, tenantId, customer.id, subscriptionId.toLowerCase(), lock) : undefined;
+  if (!row) fail('SubscriptionNotFound', `Subscription with id ${subscriptionId.slice(0, 64)} not found.`);
+  return { customer, row: row!, now: clockAt(customer.clockOffsetMs) };
 }
 
 export async function getSubscription(db: Queryable, tenantId: string, customerId: string, subscriptionId: string) {
-  const customer = await requireCustomer(db, tenantId, customerId);
-  const row = isGuid(subscriptionId) ? await repo.findSubscription(db, tenantId, customer.id, subscriptionId.toLowerCase()) : undefined;
-  if (!row) fail('SubscriptionNotFound', `Subscription with id ${subscriptionId.slice(0, 64)} not found.`);
-  return renderSubscription(row!);
+  const { row, now } = await requireSubscription(db, tenantId, customerId, subscriptionId);
+  return renderSubscription(row, now);
 }
+
+/** Whether an If-Match header names the subscription's etag (`*`, quoted, weak or bare; absent: no condition). */
+const etagMatches = (ifMatch: string | undefined, etag: string) =>
+  ifMatch === undefined ||
+  ifMatch.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+    return tag === '*' || tag === etag;
+  });
+
+/** Catalog title of what scheduled instructions renew into; 400 when the catalog has no such item. */
+async function instructionsTitle(q: Queryable, i: NonNullable<repo.SubscriptionRecord['scheduledNextTerm']>) {
+  const id = instructionsItemId(i);
+  const item = (await resolveCatalogItems(q, [id])).get(id);
+  if (!item) fail('InvalidOfferId', `scheduledNextTermInstructions name ${id}, which is not in the catalog.`);
+  return item!.title;
+}
+
+/**
+ * `PATCH …/subscriptions/{s}`: one transaction under the subscription's row lock. A stale If-Match is
+ * 412·800036; a body that changes nothing answers the subscription as it is, unaudited.
+ */
+export async function updateSubscription(
+  db: Database,
+  actor: Actor,
+  customerId: string,
+  subscriptionId: string,
+  input: SubscriptionUpdate,
+  ifMatch?: string,
+): Promise<Subscription> {
+  return db.transaction(async (tx) => {
+    const { customer, row, now } = await requireSubscription(tx, actor.tenantId, customerId, subscriptionId, true);
+    if (!etagMatches(ifMatch, String(row.version))) {
+      fail('PreconditionFailed', `Subscription ${row.id} changed since it was read (its etag is now ${row.version}); read it again and retry.`);
+    }
+    const { next, changed } = planUpdate(row, input, now);
+    const before = renderSubscription(row, now);
+    if (!changed.length) return before;
+    if (changed.includes('scheduledNextTermInstructions')) await instructionsTitle(tx, next.scheduledNextTerm!);
+    await repo.updateSubscription(tx, next);
+    const after = renderSubscription(next, now);
+    await recordAudit(tx, [auditEntry(actor, customer.id, 'update_subscription', 'subscription', row.id, after, before)]);
+    return after;
+  });
+}
+
+/** Who renews: Partner Center itself, recorded as the audit's application. */
+const renewalActor = (tenantId: string): Actor => ({ tenantId, appId: 'partner-commerce-renewals', kind: 'app' });
+
+/**
+ * Renews or expires up to `limit` subscriptions whose term has ended on their partner's clock (one
+ * partner's, or everyone's), in one transaction holding their row locks: exactly once, whichever
+ * worker or clock advance claims them. A subscription several terms behind moves one term per claim.
+ */
+export async function runDueRenewals(db: Database, limit: number, tenantId?: string): Promise<number> {
+  return db.transaction(async (tx) => {
+    const due = await repo.claimDueRenewals(tx, limit, tenantId);
+    for (const sub of due) {
+      const title = sub.scheduledNextTerm && sub.status === 'active' && sub.autoRenewEnabled
+        ? (await resolveCatalogItems(tx, [instructionsItemId(sub.scheduledNextTerm)])).get(instructionsItemId(sub.scheduledNextTerm))?.title
+        : undefined;
+      const next = planTermEnd(sub, title);
+      await repo.updateSubscription(tx, next);
+      const at = new Date(sub.commitmentEndDate);
+      await recordAudit(tx, [
+        auditEntry(renewalActor(sub.partnerTenantId), sub.customerId, 'update_subscription', 'subscription', sub.id, renderSubscription(next, at), renderSubscription(sub, at)),
+      ]);
+    }
+    return due.length;
+  });
+}
+
+/** Runs the tenant's due renewals and expiries until none is due on its clock (the sandbox clock's advance). */
+export async function settleRenewals(db: Database, tenantId: string): Promise<number> {
+  let ran = 0;
+  for (;;) {
+    const n = await runDueRenewals(db, 50, tenantId);
+    ran += n;
+    if (n) continue;
+    const [next, now] = [await repo.nextTermEnd(db, tenantId), await partnerNow(db, tenantId)];
+    if (!(next && next <= now)) return ran;
+    await new Promise((resolve) => setTimeout(resolve, 20)); // another worker holds it: it commits soon
+  }
+}
+
+/** When the tenant's next term ends (renewal or expiry), on its clock. */
+export const nextRenewalDue = (db: Queryable, tenantId: string) => repo.nextTermEnd(db, tenantId);
