@@ -20,6 +20,8 @@ import openapi from './plugins/openapi.js';
 import replay from './plugins/replay.js';
 import throttling from './plugins/throttling.js';
 import metrics from './plugins/metrics.js';
+import faults from './plugins/faults.js';
+import requestLog, { logRequests } from './plugins/request-log.js';
 import catalogRoutes from './modules/catalog/routes.js';
 import customerRoutes from './modules/customers/routes.js';
 import cartRoutes from './modules/carts/routes.js';
@@ -125,11 +127,21 @@ export async function buildApp({ config, db, logger = false }: AppOptions): Prom
     }
   });
 
-  if (config.authMode === 'sandbox') await app.register(sandboxRoutes, { tokens, adminToken: config.sandboxAdminToken });
+  const sandbox = config.authMode === 'sandbox';
+  if (sandbox) {
+    await app.register(faults);
+    await app.register(requestLog, { flushMs: config.requestLogFlushMs });
+    await app.register(sandboxRoutes, { tokens, adminToken: config.sandboxAdminToken });
+  }
 
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', v1.authenticate);
+      if (sandbox) {
+        // The tenant's request log and fault rules (sandbox only): after authentication names the tenant.
+        await v1.register(logRequests);
+        v1.addHook('onRequest', v1.sandboxFaults.hook);
+      }
       await v1.register(throttling, { limitPerMinute: config.throttleLimitPerMinute, syncMs: config.throttleSyncMs });
       await v1.register(replay);
       await v1.register(catalogRoutes);

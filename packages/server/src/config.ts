@@ -35,6 +35,8 @@ export interface Config {
   throttleLimitPerMinute: number;
   /** How often each process adds its throttling counts to the database's and learns the others'. */
   throttleSyncMs: number;
+  /** How often each process writes the sandbox request log entries it holds (sandbox mode). */
+  requestLogFlushMs: number;
 }
 
 export const DEFAULT_AUDIENCES = ['https://api.partnercenter.microsoft.com', 'https://graph.windows.net'];
@@ -123,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inProcessWorker: env.PC_WORKER !== 'false',
     throttleLimitPerMinute: Number(env.PC_THROTTLE_LIMIT ?? 500),
     throttleSyncMs: positive('PC_THROTTLE_SYNC_MS', env.PC_THROTTLE_SYNC_MS ?? 100),
+    requestLogFlushMs: positive('PC_SANDBOX_REQUEST_LOG_FLUSH_MS', env.PC_SANDBOX_REQUEST_LOG_FLUSH_MS ?? 100),
   };
 }
 

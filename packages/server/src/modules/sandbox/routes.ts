@@ -12,6 +12,9 @@ import { nextJobDue, runDueJobs } from '../provisioning/service.js';
 import { nextRenewalDue, settleRenewals } from '../subscriptions/service.js';
 import { advanceClock, getClock, type DueWork } from '../clock/service.js';
 import { controlAccess } from './access.js';
+import { deleteSandboxPartner, resetSandboxPartner } from './reset.js';
+import sandboxFaultRoutes from './fault-routes.js';
+import sandboxRequestLogRoutes from './request-log-routes.js';
 import { SigninThrottle } from './signin-throttle.js';
 import { sendThrottled } from '../../plugins/throttling.js';
 import { THROTTLED } from '../../plugins/openapi.js';
@@ -156,6 +159,41 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
 
   // Provisioning control, per partner: delays per product type, injected failures, the job queue.
   const TenantParams = Type.Object({ tenantId: Type.String({ format: 'uuid' }) });
+
+  app.delete('/sandbox/partners/:tenantId', {
+    schema: {
+      tags: ['sandbox'],
+      operationId: 'deleteSandboxPartner',
+      summary: 'Delete a sandbox partner and everything it owns (customers, carts, orders, subscriptions, jobs, audit, faults, log), in one transaction',
+      params: TenantParams,
+      docResponses: { 204: Type.Null({ description: 'Deleted' }) },
+    },
+  }, async (req, reply) => {
+    await deleteSandboxPartner(app.db, req.params.tenantId.toLowerCase());
+    app.sandboxFaults.forget(req.params.tenantId.toLowerCase());
+    return reply.status(204).send();
+  });
+
+  app.post('/sandbox/partners/:tenantId/reset', {
+    schema: {
+      tags: ['sandbox'],
+      operationId: 'resetSandboxPartner',
+      summary: 'Put a sandbox partner back to the state its creation made, in one transaction',
+      description:
+        'The partner keeps its credentials; the customers and carts it was created with come back with the same ids, ' +
+        'everything else it owns (orders, subscriptions, other customers, jobs, audit records, fault rules, request log) is deleted, ' +
+        'and its clock is back to real time: this is the only way to move a clock back.',
+      params: TenantParams,
+      response: { 200: Type.Object({ tenantId: Type.String(), customers: Type.Array(SandboxCustomer) }) },
+    },
+  }, async (req) => {
+    const reset = await resetSandboxPartner(app.db, req.params.tenantId.toLowerCase());
+    app.sandboxFaults.forget(reset.tenantId);
+    return reset;
+  });
+
+  await app.register(sandboxFaultRoutes);
+  await app.register(sandboxRequestLogRoutes);
   app.put('/sandbox/partners/:tenantId/provisioning', {
     schema: {
       tags: ['sandbox'],

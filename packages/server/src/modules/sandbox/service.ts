@@ -111,10 +111,17 @@ export interface NewSandboxCustomer {
 
 /** Adds a customer with an Azure subscription and an active cart shaped like the doc's example, in one transaction. */
 export function addSandboxCustomer(db: Database, partner: Pick<PartnerCredentials, 'tenantId' | 'clientId'>, c: NewSandboxCustomer = {}): Promise<SandboxCustomer> {
-  return db.transaction((tx) => insertSandboxCustomer(withinTransaction(db, tx), partner, c));
+  return db.transaction(async (tx) => {
+    const { commerceId: _c, ...customer } = await insertSandboxCustomer(withinTransaction(db, tx), partner, c);
+    return customer;
+  });
 }
 
-async function insertSandboxCustomer(db: Database, partner: Pick<PartnerCredentials, 'tenantId' | 'clientId'>, c: NewSandboxCustomer): Promise<SandboxCustomer> {
+export async function insertSandboxCustomer(
+  db: Database,
+  partner: Pick<PartnerCredentials, 'tenantId' | 'clientId'>,
+  c: NewSandboxCustomer,
+): Promise<SandboxCustomer & { commerceId: string }> {
   const id = c.id ?? randomUUID();
   const suffix = randomBytes(4).toString('hex');
   const record: CustomerRecord = {
@@ -138,7 +145,7 @@ async function insertSandboxCustomer(db: Database, partner: Pick<PartnerCredenti
   await insertAzureSubscription(db, partner.tenantId, id, azureSubscriptionId);
   const principal: Principal = { tenantId: partner.tenantId, appId: partner.clientId, kind: 'app' };
   const cart = await createCart(db, principal, id, demoCartInput(azureSubscriptionId), { cartId: c.cartId });
-  return { id, companyName: record.companyName, domain: record.domain, country: record.country, azureSubscriptionId, cartId: cart.id };
+  return { id, commerceId: record.commerceId, companyName: record.companyName, domain: record.domain, country: record.country, azureSubscriptionId, cartId: cart.id };
 }
 
 /** Creates a fresh partner tenant with one sandbox customer (`POST /sandbox/partners`), in one transaction. */
@@ -158,7 +165,12 @@ async function insertSandboxPartner(db: Database, name?: string) {
     userObjectId: randomUUID(),
   };
   await upsertPartner(db, credentials);
-  const customer = await addSandboxCustomer(db, credentials);
+  const { commerceId, ...customer } = await insertSandboxCustomer(db, credentials, {});
+  // What reset puts back (POST /sandbox/partners/{t}/reset).
+  await db.query('INSERT INTO sandbox_partner_seeds (partner_tenant_id, customers) VALUES ($1, $2)', [
+    tenantId,
+    JSON.stringify([{ ...customer, commerceId }]),
+  ]);
   const { userObjectId: _u, ...shown } = credentials;
   return { ...shown, customers: [customer] };
 }
