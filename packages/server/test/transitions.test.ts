@@ -39,7 +39,8 @@ async function get(p: Partner, id: string): Promise<Json> {
   assert.equal(res.statusCode, 200, res.body);
   return res.json();
 }
-const transition = (p: Partner, id: string, body: unknown) => call(ctx.app, 'POST', url(p, id, '/transitions'), { token: p.appToken, body });
+const transition = (p: Partner, id: string, body: unknown, headers: Record<string, string> = {}) =>
+  call(ctx.app, 'POST', url(p, id, '/transitions'), { token: p.appToken, body, headers });
 
 describe('Business Basic → Business Standard', () => {
   let p: Partner;
@@ -156,3 +157,39 @@ describe('Business Basic → Business Standard', () => {
     assert.equal(badOp.statusCode, 400, badOp.body);
   });
 });
+
+describe('a transition later in the term', () => {
+  let p: Partner;
+  let basic: Json;
+  before(async () => {
+    p = await newPartner(ctx.app);
+    basic = await buyOne(p, BASIC, 4);
+  });
+
+  test('a replayed MS-RequestId answers the first transition and moves the seats once', async () => {
+    const headers = { 'ms-requestid': crypto.randomUUID() };
+    const first = await transition(p, basic.id, { toCatalogItemId: STANDARD, quantity: 1 }, headers);
+    assert.equal(first.statusCode, 200, first.body);
+    const again = await transition(p, basic.id, { toCatalogItemId: STANDARD, quantity: 1 }, headers);
+    assert.equal(again.statusCode, 200, again.body);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(again.json(), first.json());
+    assert.equal((await get(p, basic.id)).quantity, 3);
+  });
+
+  test('after the cancellation window the moved seats are not reducible, and the target renews with the source', async () => {
+    const clock = (advanceBy: string) => ctx.app.inject({ method: 'POST', url: `/sandbox/partners/${p.tenantId}/clock`, payload: { advanceBy } });
+    assert.equal((await clock('P8D')).statusCode, 200);
+    const res = await transition(p, basic.id, { toCatalogItemId: STANDARD, quantity: 3 });
+    assert.equal(res.statusCode, 200, res.body);
+    const target = await get(p, res.json().toSubscriptionId);
+    assert.equal(target.refundableQuantity.totalQuantity, 0);
+    assert.equal((await get(p, basic.id)).status, 'deleted');
+    assert.equal((await clock('P1Y')).statusCode, 200);
+    const renewed = await get(p, target.id);
+    assert.equal(renewed.status, 'active');
+    assert.ok(Date.parse(renewed.commitmentEndDate) > Date.parse(target.commitmentEndDate), 'renewed into a new term');
+    assert.equal((await get(p, basic.id)).status, 'deleted', 'a deleted source neither renews nor expires');
+  });
+});
+
