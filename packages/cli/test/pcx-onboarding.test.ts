@@ -162,4 +162,29 @@ describe('pcx reads after a purchase, and the sandbox clock', () => {
     assert.match(registered.stdout, new RegExp(`status at /customers/${c.id}/subscriptions/${c.azureSubscriptionId}/registrationstatus`));
     assert.match((await pcx(['subscription', 'registration', ...args], env)).stdout, /^status:\s+Registered$/m);
   });
+
+  test('subscription eligibilities, transition and transitions: Business Basic → Standard', async () => {
+    const c = p.customers[0];
+    const cart = await call(ctx.app, 'POST', `/v1/customers/${c.id}/carts`, {
+      token: p.appToken,
+      body: { lineItems: [{ id: 0, catalogItemId: 'CFQ7TTC0LH18:0001:CFQ7TTC0K971', quantity: 3, billingCycle: 'monthly', termDuration: 'P1Y' }] },
+    });
+    const out = await call(ctx.app, 'POST', `/v1/customers/${c.id}/carts/${cart.json().id}/checkout`, { token: p.appToken });
+    assert.equal(out.statusCode, 201, out.body);
+    ok(await pcx(['sandbox', 'clock', 'advance', '2m'], env));
+    const args = ['--customer-id', c.id, '--subscription-id', out.json().orders[0].lineItems[0].subscriptionId];
+    const elig = await pcx(['subscription', 'eligibilities', ...args], env);
+    ok(elig);
+    assert.match(elig.stdout, /CFQ7TTC0LDPB:0001:CFQ7TTC0LDPM\s+Microsoft 365 Business Standard\s+true/);
+    const moved = await pcx(['-o', 'json', 'subscription', 'transition', ...args, '--to', 'CFQ7TTC0LDPB:0001:CFQ7TTC0LDPM', '--quantity', '1'], env);
+    ok(moved);
+    assert.equal(json<{ quantity: number }>(moved).quantity, 1);
+    const list = await pcx(['subscription', 'transitions', ...args], env);
+    ok(list);
+    assert.match(list.stdout, /transition_with_license_transfer/);
+    const refused = await pcx(['subscription', 'transition', ...args, '--to', 'CFQ7TTC0LF8Q:0001:CFQ7TTC0KQDF', '--quantity', '1'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /error 800093/);
+    assert.equal((await pcx(['subscription', 'eligibilities', ...args, '--type', 'later'], env)).code, 2);
+  });
 });

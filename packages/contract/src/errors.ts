@@ -48,6 +48,8 @@ export const ErrorCodes = {
   SeatReductionNotAllowed: { status: 400, code: 800090 },
   SubscriptionNotActive: { status: 400, code: 800091 },
   InvalidStatusTransition: { status: 400, code: 800092 },
+  /** A transition to a catalog item the subscription is not eligible for (see its transitioneligibilities). */
+  TransitionNotEligible: { status: 400, code: 800093 },
   NotAzureSubscription: { status: 400, code: 2094 },
   DomainAlreadyExists: { status: 400, code: 800002 },
   OrderNotCancellable: { status: 400, code: 800061 },

@@ -129,3 +129,74 @@ export const SubscriptionRegistrationStatus = Type.Object(
   { title: 'SubscriptionRegistrationStatus' },
 );
 export type SubscriptionRegistrationStatus = Static<typeof SubscriptionRegistrationStatus>;
+
+/** TransitionEligibility.eligibilities[].errors[]: `code` is the numeric TransitionErrorCode ([NETM] `TransitionErrorCode.cs`). */
+export const TransitionError = Type.Object({ code: Type.Integer(), description: Type.String() });
+
+/** `GET …/subscriptions/{s}/transitioneligibilities` items ([NETM] `TransitionEligibility.cs`; transition-a-new-commerce-subscription.md). */
+export const TransitionEligibility = Type.Object(
+  {
+    catalogItemId: Type.String(),
+    title: Type.String(),
+    description: Type.String(),
+    quantity: Type.Integer(),
+    eligibilities: Type.Array(
+      Type.Object({
+        isEligible: Type.Boolean(),
+        transitionType: Type.String({ description: 'transition_only | transition_with_license_transfer | none' }),
+        eligibilityType: Type.String({ description: 'immediate | scheduled' }),
+        errors: Type.Array(TransitionError),
+      }),
+    ),
+    attributes: Attributes('TransitionEligibility'),
+  },
+  { title: 'TransitionEligibility' },
+);
+export type TransitionEligibility = Static<typeof TransitionEligibility>;
+
+/** TransitionEvent ([NETM] `TransitionEvent.cs`): `Conversion`, `SeatReassignment`. */
+export const TransitionEvent = Type.Object({
+  name: Type.String(),
+  status: Type.String({ description: 'InProgress | Completed | Failed' }),
+  timestamp: Type.String({ format: 'date-time' }),
+  attributes: Attributes('TransitionEvent'),
+});
+
+/** A transition as `POST`/`GET …/subscriptions/{s}/transitions` answer it ([NETM] `Transition.cs`). */
+export const Transition = Type.Object(
+  {
+    operationId: Type.String(),
+    fromCatalogItemId: Type.String(),
+    fromSubscriptionId: Type.String(),
+    toCatalogItemId: Type.String(),
+    toSubscriptionId: Type.String(),
+    quantity: Type.Integer(),
+    termDuration: Type.String(),
+    billingCycle: Type.String(),
+    transitionType: Type.String(),
+    events: Type.Array(TransitionEvent),
+    attributes: Attributes('Transition'),
+  },
+  { title: 'Transition' },
+);
+export type Transition = Static<typeof Transition>;
+
+/** The body of `POST …/subscriptions/{s}/transitions` (the doc's sample; .NET's Transition with the read-only fields ignored). */
+export const TransitionRequest = Type.Object(
+  {
+    toCatalogItemId: Type.String({ minLength: 1, maxLength: 200 }),
+    quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    transitionType: Type.Optional(Type.String({ maxLength: 64 })),
+    toSubscriptionId: Type.Optional(Type.String({ maxLength: 64 })),
+    operationId: Type.Optional(Type.String({ maxLength: 64 })),
+    fromCatalogItemId: Type.Optional(Type.String({ maxLength: 200 })),
+    fromSubscriptionId: Type.Optional(Type.String({ maxLength: 64 })),
+    termDuration: Type.Optional(Type.String({ maxLength: 16 })),
+    billingCycle: Type.Optional(Type.String({ maxLength: 32 })),
+    promotionId: Type.Optional(Type.String({ maxLength: 64 })),
+    events: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 16 })),
+    attributes: Type.Optional(Type.Unknown()),
+  },
+  { additionalProperties: false, title: 'TransitionRequest' },
+);
+export type TransitionRequest = Static<typeof TransitionRequest>;

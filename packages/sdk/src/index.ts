@@ -44,6 +44,9 @@ export type {
   Product,
   Sku,
   Subscription,
+  Transition,
+  TransitionEligibility,
+  TransitionRequest,
 } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
 
 export interface PartnerOperationsOptions extends Omit<TransportOptions, 'baseUrl' | 'getToken'> {

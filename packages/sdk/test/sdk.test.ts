@@ -113,6 +113,26 @@ describe('the fluent chain against a listening server', () => {
     assert.equal((await subscription.patch({ autoRenewEnabled: false })).autoRenewEnabled, false);
   });
 
+  test('subscriptions.byId(s).transitionEligibilities and .transitions: Business Basic → Standard', async () => {
+    const { partner } = client();
+    const customer = partner.customers.byId(p.customers[0].id);
+    const cart = await customer.carts.create({ lineItems: [NCE_LINE] });
+    const { orders } = await customer.carts.byId(cart.id).checkout();
+    const moved = await ctx.app.inject({ method: 'POST', url: `/sandbox/partners/${p.tenantId}/clock`, payload: { advanceBy: 'PT1H' } });
+    assert.equal(moved.statusCode, 200, moved.body);
+    const subscription = customer.subscriptions.byId(orders[0].lineItems[0].subscriptionId!);
+    const { items } = await subscription.transitionEligibilities.get({ eligibilityType: 'immediate' });
+    assert.deepEqual(items.map((i) => [i.catalogItemId, i.eligibilities[0].isEligible]), [['CFQ7TTC0LDPB:0001:CFQ7TTC0LDPM', true]]);
+    const t = await subscription.transitions.create({ toCatalogItemId: items[0].catalogItemId, quantity: 5 });
+    assert.equal((await subscription.get()).status, 'deleted');
+    assert.equal((await customer.subscriptions.byId(t.toSubscriptionId).get()).quantity, 5);
+    assert.deepEqual((await subscription.transitions.get({ operationId: t.operationId })).items, [t]);
+    await assert.rejects(
+      subscription.transitions.create({ toCatalogItemId: items[0].catalogItemId, quantity: 1 }),
+      (e: unknown) => e instanceof PartnerCenterError && e.status === 400 && e.code === 800093,
+    );
+  });
+
   test('what partners poll: provisioning status, add-ons, reservation registration', async () => {
     const { partner } = client();
     const c = p.customers[0];

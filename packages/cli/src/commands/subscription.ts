@@ -1,6 +1,6 @@
 /** `pcx subscription`: a customer's subscriptions (the server's `modules/subscriptions`). */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { PartnerOperations, Subscription } from '@partner-commerce/sdk';
+import type { PartnerOperations, Subscription, Transition } from '@partner-commerce/sdk';
 import type { Context } from '../context.js';
 import { renderFields, renderTable } from '../output.js';
 import { UsageError } from '../errors.js';
@@ -109,7 +109,57 @@ export function registerSubscriptionCommands(program: Command, { action, connect
       out.result({ location }, () => `registration requested; status at ${location}\n`);
     }),
   );
+  one('eligibilities', 'list the catalog items it may transition (upgrade) to (the API\'s GetTransitionEligibilities)')
+    .option('--type <type>', 'immediate (default) or scheduled', eligibilityType)
+    .action(
+      action(async ({ out, globals }, opts: SubscriptionOptions & { type?: 'immediate' | 'scheduled' }) => {
+        const list = await target(await connect(globals, out), opts).transitionEligibilities.get({ eligibilityType: opts.type });
+        const rows = list.items.map((i) => ({ item: i.catalogItemId, title: i.title, e: i.eligibilities[0] }));
+        out.result(list, () =>
+          renderTable(rows, [
+            { header: 'catalogItemId', value: (r) => r.item },
+            { header: 'title', value: (r) => r.title },
+            { header: 'eligible', value: (r) => r.e?.isEligible ?? false },
+            { header: 'errors', value: (r) => (r.e?.errors ?? []).map((x) => `${x.code} ${x.description}`).join('; ') },
+          ]),
+        );
+      }),
+    );
+  one('transition', 'move seats to an eligible catalog item: an upgrade (the API\'s CreateTransition)')
+    .requiredOption('--to <catalogItemId>', 'the target catalog item (productId:skuId:availabilityId)')
+    .requiredOption('--quantity <n>', 'seats to move (all of them ends the source)', positiveInt)
+    .option('--to-subscription-id <id>', 'an existing subscription of the target item to move them into')
+    .action(
+      action(async ({ out, globals }, opts: SubscriptionOptions & { to: string; quantity: number; toSubscriptionId?: string }) => {
+        const t = await target(await connect(globals, out), opts).transitions.create({
+          toCatalogItemId: opts.to,
+          quantity: opts.quantity,
+          ...(opts.toSubscriptionId && { toSubscriptionId: opts.toSubscriptionId }),
+        });
+        out.result(t, () => renderTable([t], transitionColumns));
+      }),
+    );
+  one('transitions', 'list the transitions it was the source or target of (the API\'s GetTransitions)').action(
+    action(async ({ out, globals }, opts: SubscriptionOptions) => {
+      const list = await target(await connect(globals, out), opts).transitions.get();
+      out.result(list, () => renderTable(list.items, transitionColumns));
+    }),
+  );
 }
+
+function eligibilityType(value: string): 'immediate' | 'scheduled' {
+  const t = value.toLowerCase();
+  if (t !== 'immediate' && t !== 'scheduled') throw new InvalidArgumentError('immediate or scheduled.');
+  return t;
+}
+
+const transitionColumns = [
+  { header: 'operationId', value: (t: Transition) => t.operationId },
+  { header: 'from', value: (t: Transition) => `${t.fromSubscriptionId} (${t.fromCatalogItemId})` },
+  { header: 'to', value: (t: Transition) => `${t.toSubscriptionId} (${t.toCatalogItemId})` },
+  { header: 'qty', value: (t: Transition) => t.quantity },
+  { header: 'type', value: (t: Transition) => t.transitionType },
+];
 
 interface SubscriptionOptions {
   customerId: string;

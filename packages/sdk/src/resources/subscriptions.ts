@@ -4,6 +4,9 @@ import type {
   SubscriptionProvisioningStatus,
   SubscriptionRegistrationStatus,
   SubscriptionUpdate,
+  Transition,
+  TransitionEligibility,
+  TransitionRequest,
 } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
 import type { RequestOptions } from '../transport.js';
 import { Builder, type Collection } from './builder.js';
@@ -37,6 +40,10 @@ export class SubscriptionOperations extends Builder {
   readonly registrationStatus = new SubscriptionRegistrationStatusOperations(this.transport, [...this.path, 'registrationstatus']);
   /** `…/subscriptions/{subscription-id}/registrations` */
   readonly registrations = new SubscriptionRegistrationOperations(this.transport, [...this.path, 'registrations']);
+  /** `…/subscriptions/{subscription-id}/transitioneligibilities` */
+  readonly transitionEligibilities = new SubscriptionTransitionEligibilityOperations(this.transport, [...this.path, 'transitioneligibilities']);
+  /** `…/subscriptions/{subscription-id}/transitions` */
+  readonly transitions = new SubscriptionTransitionOperations(this.transport, [...this.path, 'transitions']);
 
   /**
    * Gets the subscription.
@@ -104,5 +111,36 @@ export class SubscriptionRegistrationOperations extends Builder {
   async create(options: RequestOptions = {}): Promise<string> {
     const res = await this.transport.send({ ...options, method: 'POST', path: this.path });
     return res.headers.get('location') ?? '';
+  }
+}
+
+/** `…/subscriptions/{subscription-id}/transitioneligibilities` */
+export class SubscriptionTransitionEligibilityOperations extends Builder {
+  /**
+   * The catalog items the new-commerce subscription may transition (upgrade) to: `immediate` (the
+   * default; mid-term, seats moved) or `scheduled` (at the next term).
+   * @example const { items } = await partner.customers.byId(c).subscriptions.byId(s).transitionEligibilities.get({ eligibilityType: 'immediate' });
+   */
+  get(query: { eligibilityType?: 'immediate' | 'scheduled' } = {}, options?: RequestOptions): Promise<Collection<TransitionEligibility>> {
+    return this.request('GET', options, { query: { eligibilityType: query.eligibilityType } });
+  }
+}
+
+/** `…/subscriptions/{subscription-id}/transitions` */
+export class SubscriptionTransitionOperations extends Builder {
+  /**
+   * Moves seats of the subscription to an eligible target item (an upgrade); answers the Transition.
+   * @example const t = await partner.customers.byId(c).subscriptions.byId(s).transitions.create({ toCatalogItemId, quantity: 2 });
+   */
+  create(transition: TransitionRequest, options?: RequestOptions): Promise<Transition> {
+    return this.request('POST', options, { body: transition });
+  }
+
+  /**
+   * The transitions the subscription was the source or target of, optionally one operation's.
+   * @example const { items } = await partner.customers.byId(c).subscriptions.byId(s).transitions.get();
+   */
+  get(query: { operationId?: string } = {}, options?: RequestOptions): Promise<Collection<Transition>> {
+    return this.request('GET', options, { query: { operationId: query.operationId } });
   }
 }

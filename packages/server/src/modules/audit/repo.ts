@@ -5,7 +5,7 @@ export interface AuditEntry {
   id: string;
   partnerTenantId: string;
   customerId: string;
-  operationType: 'create_cart' | 'update_cart' | 'create_order' | 'update_order' | 'create_customer' | 'update_subscription';
+  operationType: 'create_cart' | 'update_cart' | 'create_order' | 'update_order' | 'create_customer' | 'update_subscription' | 'upgrade_subscription';
   resourceType: 'cart' | 'order' | 'customer' | 'subscription';
   resourceId: string;
   resourceNewValue: unknown;

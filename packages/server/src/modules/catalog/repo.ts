@@ -24,6 +24,8 @@ export interface SeedSku {
   provisioningVariables: string[];
   actions: string[];
   dynamicAttributes: Record<string, unknown>;
+  /** `productId:skuId` of the SKUs a subscription of this one may transition (upgrade) to; not on the wire. */
+  upgradeTargets?: string[];
   availabilities: SeedAvailability[];
 }
 export interface SeedProduct {
@@ -172,3 +174,19 @@ export const catalogItemsSql = (ids: string) =>
 
 const FIND_CATALOG_ITEMS_SQL = catalogItemsSql('$1::text[]');
 export const findCatalogItems = (q: Queryable, ids: string[]) => q.query<CatalogItemRow>(FIND_CATALOG_ITEMS_SQL, [ids]);
+
+/** `productId:skuId` of the SKUs a subscription of the given SKU may transition to (catalog `upgradeTargets`). */
+export async function findUpgradeTargets(q: Queryable, productId: string, skuId: string): Promise<string[]> {
+  const rows = await q.query<{ targets: string[] | null }>(`SELECT data->'upgradeTargets' AS targets FROM skus WHERE product_id = $1 AND id = $2`, [productId, skuId]);
+  return rows[0]?.targets ?? [];
+}
+
+/** Catalog item ids of the availabilities in `country` of the SKUs `skus` (`productId:skuId`) or of product `productId`. */
+export const availabilityItemIds = async (q: Queryable, country: string, of: { skus: string[] } | { productId: string }) =>
+  (
+    await q.query<{ id: string }>(
+      `SELECT catalog_item_id AS id FROM availabilities
+        WHERE country = $1 AND (product_id || ':' || sku_id = ANY ($2::text[]) OR product_id = $3) ORDER BY catalog_item_id`,
+      [country, 'skus' in of ? of.skus : [], 'productId' in of ? of.productId : null],
+    )
+  ).map((r) => r.id);

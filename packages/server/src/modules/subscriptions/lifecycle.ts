@@ -10,13 +10,13 @@ import type { SeatWindow, SubscriptionRecord } from './repo.js';
 /** New commerce: cancel, and reduce seats, within 7 days (168 hours) of purchase, renewal or the seats' addition. */
 export const NEW_COMMERCE_WINDOW_MS = 168 * 3600 * 1000;
 
-/** What moves a subscription: provisioning, a partner's PATCH, or the end of its term. */
-export type Cause = 'provisioning' | 'patch' | 'termEnd';
+/** What moves a subscription: provisioning, a partner's PATCH, the end of its term, or a full transition (upgrade). */
+export type Cause = 'provisioning' | 'patch' | 'termEnd' | 'transition';
 
 /** The status moves there are, and what may make each. Anything else is refused. */
 const TRANSITIONS: Record<string, Record<string, Cause[]>> = {
   pending: { active: ['provisioning'], deleted: ['provisioning'] },
-  active: { suspended: ['patch'], deleted: ['patch'], expired: ['termEnd'] },
+  active: { suspended: ['patch'], deleted: ['patch', 'transition'], expired: ['termEnd'] },
   suspended: { active: ['patch'], deleted: ['patch'], expired: ['termEnd'] },
   deleted: {},
   expired: {},
@@ -180,6 +180,25 @@ export function planUpdate(sub: SubscriptionRecord, input: SubscriptionUpdate, n
   }
   next.version = sub.version + 1;
   return { next, changed };
+}
+
+/**
+ * What a transition (upgrade) of `moved` seats at `now` does to its source `sub`: a partial one reduces
+ * its seats (the moved ones leave the reduction windows, newest first, as a seat reduction would take
+ * them); a full one ends it (`deleted`: the seats live on in the target). Either is an immediate change,
+ * so scheduled next-term instructions go. The caller has checked eligibility and `moved <= quantity`.
+ */
+export function planTransitionSource(sub: SubscriptionRecord, moved: number, now: Date): SubscriptionRecord {
+  const full = moved >= sub.quantity;
+  return {
+    ...sub,
+    status: full ? transition(sub.status, 'deleted', 'transition') : sub.status,
+    quantity: full ? sub.quantity : sub.quantity - moved,
+    autoRenewEnabled: full ? false : sub.autoRenewEnabled,
+    seatWindows: full ? [] : takeSeats(openWindows(sub.seatWindows, now), moved),
+    scheduledNextTerm: null,
+    version: sub.version + 1,
+  };
 }
 
 /**

@@ -205,3 +205,33 @@ export async function findRegistration(q: Queryable, id: string): Promise<Date |
 export async function insertRegistration(q: Queryable, id: string, at: Date): Promise<void> {
   await q.query('INSERT INTO subscription_registrations (subscription_id, registered_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [id, at.toISOString()]);
 }
+
+/** A stored transition: its rendered resource (`data`) and when it happened. */
+export interface TransitionRecord {
+  operationId: string;
+  partnerTenantId: string;
+  customerId: string;
+  fromSubscriptionId: string;
+  toSubscriptionId: string;
+  data: unknown;
+  createdAt: string;
+}
+
+export async function insertTransition(q: Writer, t: TransitionRecord): Promise<void> {
+  await q.query(
+    `INSERT INTO subscription_transitions (operation_id, partner_tenant_id, customer_id, from_subscription_id, to_subscription_id, data, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [t.operationId, t.partnerTenantId, t.customerId, t.fromSubscriptionId, t.toSubscriptionId, JSON.stringify(t.data), t.createdAt],
+  );
+}
+
+/** The transitions subscription `id` was the source or target of, oldest first, optionally one operation's. */
+export async function listTransitions(q: Queryable, tenantId: string, id: string, operationId?: string) {
+  const rows = await q.query<{ data: unknown }>(
+    `SELECT data FROM subscription_transitions
+      WHERE partner_tenant_id = $1 AND (from_subscription_id = $2 OR to_subscription_id = $2) AND ($3::uuid IS NULL OR operation_id = $3::uuid)
+      ORDER BY created_at, operation_id`,
+    [tenantId, id, operationId ?? null],
+  );
+  return rows.map((r) => r.data);
+}

@@ -1,10 +1,20 @@
 /** Subscription routes: `GET /v1/customers/{c}/subscriptions[?order_id=]`, `GET` and `PATCH …/subscriptions/{id}`. */
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Collection, Subscription, SubscriptionProvisioningStatus, SubscriptionRegistrationStatus, SubscriptionUpdate } from '@partner-commerce/contract';
+import {
+  Collection,
+  Subscription,
+  SubscriptionProvisioningStatus,
+  SubscriptionRegistrationStatus,
+  SubscriptionUpdate,
+  Transition,
+  TransitionEligibility,
+  TransitionRequest,
+} from '@partner-commerce/contract';
 import { actorOf } from '../../plugins/auth.js';
 import { CustomerParams, SubscriptionParams } from '../../schemas.js';
 import * as service from './service.js';
+import * as transitions from './transitions.js';
 
 const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['subscriptions'];
@@ -90,6 +100,47 @@ const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // No body at all (Content-Length: 0), as the doc's response shows.
     return reply.status(202).header('location', location).send(undefined as never);
   });
+
+  app.get('/customers/:customerId/subscriptions/:subscriptionId/transitioneligibilities', {
+    schema: {
+      tags,
+      operationId: 'listTransitionEligibilities',
+      summary: 'List the catalog items a new-commerce subscription may transition (upgrade) to',
+      description:
+        '`eligibilityType=immediate` (the default; any case): the SKUs the catalog lets this one upgrade to, mid-term with its seats. ' +
+        '`scheduled`: the other items of its product, for `scheduledNextTermInstructions`. Each item says whether the subscription is ' +
+        'eligible now, with TransitionErrorCode numbers when not (2: not active, 9: not provisioned yet).',
+      params: SubscriptionParams,
+      querystring: Type.Object({ eligibilityType: Type.Optional(Type.String({ maxLength: 32 })) }),
+      response: { 200: Collection(TransitionEligibility) },
+    },
+  }, (req) => transitions.listEligibilities(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId, req.query.eligibilityType));
+
+  app.post('/customers/:customerId/subscriptions/:subscriptionId/transitions', {
+    schema: {
+      tags,
+      operationId: 'createTransition',
+      summary: 'Transition (upgrade) seats of a new-commerce subscription to another SKU',
+      description:
+        'Moves `quantity` seats (at most the subscription\'s) to `toCatalogItemId`, an eligible immediate target, into a new subscription ' +
+        'co-termed with the source (or the existing one `toSubscriptionId` names). A partial transition reduces the source\'s seats; a full ' +
+        'one ends it (`deleted`). An ineligible target is 400·800093. Answers 200 with the Transition, complete.',
+      params: SubscriptionParams,
+      body: TransitionRequest,
+      response: { 200: Transition },
+    },
+  }, (req) => transitions.createTransition(app.db, actorOf(req), req.params.customerId, req.params.subscriptionId, req.body));
+
+  app.get('/customers/:customerId/subscriptions/:subscriptionId/transitions', {
+    schema: {
+      tags,
+      operationId: 'listTransitions',
+      summary: 'List the transitions a subscription was the source or target of',
+      params: SubscriptionParams,
+      querystring: Type.Object({ operationId: Type.Optional(Type.String({ maxLength: 64 })) }),
+      response: { 200: Collection(Transition) },
+    },
+  }, (req) => transitions.listTransitions(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId, req.query.operationId));
 };
 
 export default subscriptionRoutes;

@@ -24,7 +24,7 @@ const USAGE_END = '9999-12-31T00:00:00.000Z';
 export interface NewSubscription {
   partnerTenantId: string;
   customerId: string;
-  orderId: string;
+  orderId: string | null;
   item: CatalogItem;
   friendlyName?: string;
   quantity: number;
@@ -134,7 +134,7 @@ export async function listSubscriptions(db: Queryable, tenantId: string, custome
 }
 
 /** The customer (404/400 as requireCustomer decides) and its subscription (404·20003), locked with `lock`. */
-async function requireSubscription(q: Queryable, tenantId: string, customerId: string, subscriptionId: string, lock = false) {
+export async function requireSubscription(q: Queryable, tenantId: string, customerId: string, subscriptionId: string, lock = false) {
   const customer = await requireCustomer(q, tenantId, customerId);
   const row = isGuid(subscriptionId) ? await repo.findSubscription(q, tenantId, customer.id, subscriptionId.toLowerCase(), lock) : undefined;
   if (!row) fail('SubscriptionNotFound', `Subscription with id ${subscriptionId.slice(0, 64)} not found.`);
