@@ -138,3 +138,19 @@ test('API processes starting together on a new schema migrate it once, without c
     await Promise.all(dbs.map((db) => db.close()));
   }
 });
+
+test('migrations that share a number are refused, not half applied', async () => {
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'pc-migrations-'));
+  try {
+    await writeFile(join(dir, '013_one.sql'), 'SELECT 1;\n');
+    await writeFile(join(dir, '013_other.sql'), 'SELECT 2;\n');
+    await assert.rejects(loadMigrations(`${dir}/`), /migrations share a number: 013_other; renumber them/);
+    const shipped = await loadMigrations();
+    assert.equal(new Set(shipped.map((m) => m.version)).size, shipped.length);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

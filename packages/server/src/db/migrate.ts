@@ -17,13 +17,17 @@ export interface Migration {
 
 export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const files = (await readdir(dir)).filter((f) => /^\d+_[\w-]+\.sql$/.test(f)).sort();
-  return Promise.all(
+  const migrations = await Promise.all(
     files.map(async (file) => ({
       version: Number(file.split('_')[0]),
       name: file.replace(/\.sql$/, ''),
       sql: await readFile(dir + file, 'utf8'),
     })),
   );
+  // Two files of one number (branches merged) would apply only the first: the second counts as done.
+  const twins = migrations.filter((m, i) => migrations.findIndex((o) => o.version === m.version) !== i);
+  if (twins.length) throw new Error(`migrations share a number: ${twins.map((m) => m.name).join(', ')}; renumber them`);
+  return migrations;
 }
 
 /** Applies pending migrations, telling `progress` of each ("applying migration 3/9: …"); returns the names applied. */

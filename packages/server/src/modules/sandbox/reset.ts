@@ -21,6 +21,7 @@ const OWNED: [string, string][] = [
   ['audit_records', 'partner_tenant_id = $1'],
   ['provisioning_jobs', 'partner_tenant_id = $1'],
   ['order_line_items', 'order_id IN (SELECT id FROM orders WHERE partner_tenant_id = $1)'],
+  ['subscription_transitions', 'partner_tenant_id = $1'],
   ['subscriptions', 'partner_tenant_id = $1'],
   ['orders', 'partner_tenant_id = $1'],
   ['carts', 'partner_tenant_id = $1'],
