@@ -129,6 +129,22 @@ describe('time rules read the partner clock', () => {
   });
 });
 
+test("audit records carry the partner's time, and the default period ends at it", async () => {
+  const p = await newPartner(ctx.app);
+  const c = p.customers[0];
+  await advance(p, { advanceBy: 'P40D' });
+  const created = await call(ctx.app, 'POST', `/v1/customers/${c.id}/carts`, {
+    token: p.appToken,
+    body: { lineItems: [{ id: 0, catalogItemId: 'CFQ7TTC0LH18:0001:CFQ7TTC0K971', quantity: 1, billingCycle: 'monthly', termDuration: 'P1Y' }] },
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const audit = await call(ctx.app, 'GET', `/v1/auditrecords?customerId=${c.id}`, { token: p.appToken });
+  assert.equal(audit.statusCode, 200, audit.body);
+  const record = (audit.json().items as { resourceId: string; operationDate: string }[]).find((r) => r.resourceId === created.json().id);
+  assert.ok(record, `the new cart's audit record is in the default period: ${audit.body.slice(0, 300)}`);
+  near(record.operationDate, Date.now() + 40 * DAY, "the audit record's operationDate");
+});
+
 test('durations move months and years by the calendar', () => {
   const at = (s: string) => new Date(s);
   assert.equal(addDuration(at('2026-01-31T00:00:00Z'), 'P1M')?.toISOString(), '2026-03-03T00:00:00.000Z');

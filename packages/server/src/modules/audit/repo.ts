@@ -1,5 +1,6 @@
 /** Audit SQL: records are written in the caller's transaction, one statement however many. */
 import type { Queryable, Writer } from '../../db/database.js';
+import { tenantNow } from '../clock/repo.js';
 
 export interface AuditEntry {
   id: string;
@@ -22,9 +23,10 @@ export async function insertAudit(q: Writer, entries: AuditEntry[]): Promise<voi
   if (!entries.length) return;
   await q.query(
     `INSERT INTO audit_records (id, partner_tenant_id, customer_id, operation_type, resource_type, resource_id, resource_new_value,
-                                resource_old_value, application_id, user_id, user_principal_name, request_id, correlation_id)
+                                resource_old_value, application_id, user_id, user_principal_name, request_id, correlation_id, operation_date)
      SELECT id, "partnerTenantId", "customerId", "operationType", "resourceType", "resourceId", "resourceNewValue",
-            "resourceOldValue", "applicationId", "userId", "userPrincipalName", "requestId", "correlationId"
+            "resourceOldValue", "applicationId", "userId", "userPrincipalName", "requestId", "correlationId",
+            ${tenantNow('x."partnerTenantId"')}
        FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, "partnerTenantId" uuid, "customerId" uuid, "operationType" text,
             "resourceType" text, "resourceId" text, "resourceNewValue" jsonb, "resourceOldValue" jsonb, "applicationId" text, "userId" text,
             "userPrincipalName" text, "requestId" text, "correlationId" text)`,

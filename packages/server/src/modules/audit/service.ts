@@ -7,6 +7,7 @@ import type { Queryable, Writer } from '../../db/database.js';
 import type { Principal } from '../../auth/tokens.js';
 import { fail } from '../../errors.js';
 import { collection, isGuid, parseIsoDateTime } from '../../wire.js';
+import { partnerNow } from '../clock/service.js';
 import * as repo from './repo.js';
 
 /** The caller of a use case: its principal and the request's ids, for the audit trail. */
@@ -48,7 +49,8 @@ const DAY_MS = 24 * 3600 * 1000;
 /** `GET /v1/auditrecords?startDate&endDate[&customerId][&size]`: at most 30 days, the partner's own records. */
 export async function listAuditRecords(db: Queryable, tenantId: string, q: { startDate?: string; endDate?: string; customerId?: string; size: number }) {
   // ISO-8601 with four-digit years only: JavaScript also reads years up to ±275760, which the database does not store.
-  const end = new Date(q.endDate ? (parseIsoDateTime(q.endDate) ?? NaN) : Date.now());
+  // No endDate: up to the partner's now (records written on a moved clock carry its time).
+  const end = new Date(q.endDate ? (parseIsoDateTime(q.endDate) ?? NaN) : (await partnerNow(db, tenantId)).getTime());
   const start = new Date(q.startDate ? (parseIsoDateTime(q.startDate) ?? NaN) : end.getTime() - 30 * DAY_MS);
   if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) fail('InvalidRequestInput', 'startDate and endDate must be ISO-8601 dates.');
   if (end.getTime() - start.getTime() > 30 * DAY_MS || end <= start) {
