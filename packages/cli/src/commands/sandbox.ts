@@ -5,7 +5,7 @@
  * partner's own token. Sandbox only: Partner Center has none of them.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { toIsoDuration, type ClockState, type PartnerOperations } from '@partner-commerce/sdk';
+import { tenantOfToken, toIsoDuration, type ClockState, type PartnerOperations } from '@partner-commerce/sdk';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { renderFields, renderTable } from '../output.js';
@@ -37,13 +37,8 @@ interface LoggedRequest {
 /** The partner's tenant id: `--tenant-id`, else the `tid` of its access token. */
 async function tenantOf(partner: PartnerOperations, given?: string): Promise<string> {
   if (given) return given;
-  const token = await partner.getAccessToken();
-  try {
-    const tid = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).tid;
-    if (typeof tid === 'string') return tid;
-  } catch {
-    // not a JWT: fall through
-  }
+  const tid = tenantOfToken(await partner.getAccessToken());
+  if (tid) return tid;
   throw new UsageError('the access token names no tenant: pass --tenant-id');
 }
 
