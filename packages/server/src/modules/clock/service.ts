@@ -34,6 +34,21 @@ export interface DueWork {
   runDue(db: Database, tenantId: string): Promise<number>;
 }
 
+/**
+ * Runs a tenant's due work until none is left due on its clock: `runBatch` runs what it can claim and
+ * says how much (0: nothing claimable), `stillDue` whether due work remains that another worker holds.
+ */
+export async function untilSettled(runBatch: () => Promise<number>, stillDue: () => Promise<boolean>): Promise<number> {
+  let ran = 0;
+  for (;;) {
+    const n = await runBatch();
+    ran += n;
+    if (n) continue;
+    if (!(await stillDue())) return ran;
+    await new Promise((resolve) => setTimeout(resolve, 20)); // another worker holds it: it commits soon
+  }
+}
+
 const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 /** The longest move one call may make: beyond it, dates leave what the database and the wire can hold. */
 const MAX_AHEAD_MS = 100 * 366 * 24 * 3600 * 1000;

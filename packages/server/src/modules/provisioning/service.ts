@@ -8,7 +8,7 @@ import type { Database } from '../../db/database.js';
 import { resolveCatalogItems } from '../catalog/service.js';
 import { buildSubscription, type SubscriptionRecord } from '../subscriptions/service.js';
 import { insertSubscriptions } from '../subscriptions/repo.js';
-import { partnerNow } from '../clock/service.js';
+import { partnerNow, untilSettled } from '../clock/service.js';
 import * as repo from './repo.js';
 
 export interface ProvisioningPolicy {
@@ -116,18 +116,17 @@ async function recordFailure(db: Database, job: repo.JobRow, workerId: string, p
  * whose lease ran out is taken over, as a worker would.
  */
 export async function runDueJobs(db: Database, tenantId: string, runnerId: string, policy: ProvisioningPolicy): Promise<number> {
-  let ran = 0;
-  for (;;) {
-    const claimed = await repo.claimJobs(db, runnerId, 10, 60, tenantId);
-    for (const job of claimed) {
-      await runJob(db, job, runnerId, policy);
-      ran++;
-    }
-    if (claimed.length) continue;
-    const [{ nextDue, running }, now] = [await repo.pendingWork(db, tenantId), await partnerNow(db, tenantId)];
-    if (!running && !(nextDue && nextDue <= now)) return ran;
-    await new Promise((resolve) => setTimeout(resolve, 20)); // another worker's job: it commits soon
-  }
+  return untilSettled(
+    async () => {
+      const claimed = await repo.claimJobs(db, runnerId, 10, 60, tenantId);
+      for (const job of claimed) await runJob(db, job, runnerId, policy);
+      return claimed.length;
+    },
+    async () => {
+      const [{ nextDue, running }, now] = [await repo.pendingWork(db, tenantId), await partnerNow(db, tenantId)];
+      return running > 0 || (nextDue !== null && nextDue <= now);
+    },
+  );
 }
 
 /** When the tenant's next job falls due on its clock (null: none waits). */

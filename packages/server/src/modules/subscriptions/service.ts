@@ -11,7 +11,7 @@ import { fail } from '../../errors.js';
 import { collection, isGuid, link } from '../../wire.js';
 import { auditEntry, recordAudit, type Actor } from '../audit/service.js';
 import { resolveCatalogItems, type CatalogItem } from '../catalog/service.js';
-import { clockAt, partnerNow } from '../clock/service.js';
+import { clockAt, partnerNow, untilSettled } from '../clock/service.js';
 import { requireCustomer } from '../customers/service.js';
 import { NEW_COMMERCE_WINDOW_MS, addTerm, instructionsItemId, isNewCommerce, openWindows, planTermEnd, planUpdate } from './lifecycle.js';
 import * as repo from './repo.js';
@@ -218,15 +218,13 @@ export async function runDueRenewals(db: Database, limit: number, tenantId?: str
 
 /** Runs the tenant's due renewals and expiries until none is due on its clock (the sandbox clock's advance). */
 export async function settleRenewals(db: Database, tenantId: string): Promise<number> {
-  let ran = 0;
-  for (;;) {
-    const n = await runDueRenewals(db, 50, tenantId);
-    ran += n;
-    if (n) continue;
-    const [next, now] = [await repo.nextTermEnd(db, tenantId), await partnerNow(db, tenantId)];
-    if (!(next && next <= now)) return ran;
-    await new Promise((resolve) => setTimeout(resolve, 20)); // another worker holds it: it commits soon
-  }
+  return untilSettled(
+    () => runDueRenewals(db, 50, tenantId),
+    async () => {
+      const [next, now] = [await repo.nextTermEnd(db, tenantId), await partnerNow(db, tenantId)];
+      return next !== null && next <= now;
+    },
+  );
 }
 
 /** When the tenant's next term ends (renewal or expiry), on its clock. */
