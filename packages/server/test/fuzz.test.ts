@@ -215,14 +215,53 @@ describe('fuzz', () => {
       fc.tuple(hostileString, hostileString).map(([a, b]) => ({ method: 'POST', url: `/${pct(a) || 'x'}/oauth2/token`, form: `grant_type=password&username=${pct(a)}&password=${pct(b)}` })),
       fc.tuple(hostileString, unstorable).map(([s, u]) => ({ method: 'POST', url: '/sandbox/partners', body: { name: s + u } })),
       fc.tuple(hostileString, unstorable).map(([s, u]) => ({ method: 'PUT', url: `/sandbox/partners/${p.tenantId}/provisioning/faults/${pct(s + u)}`, body: { message: s } })),
+      // The subscription lifecycle, onboarding, orders without a cart, the clock and the fault rules:
+      // every body carries an unstorable string, so each is refused and the data stays as it was.
+      fc.tuple(hostileString, unstorable, extremeNumber).map(([s, u, n]) => ({
+        method: 'PATCH',
+        url: `/v1/customers/${c.id}/subscriptions/${c.azureSubscriptionId}`,
+        body: { friendlyName: s + u, quantity: n, status: s, scheduledNextTermInstructions: { product: { productId: s }, quantity: n } },
+      })),
+      hostileString.map((s) => ({ method: 'GET', url: `/v1/customers/${c.id}/subscriptions/${pct(s) || 'x'}/provisioningstatus` })),
+      hostileString.map((s) => ({ method: 'GET', url: `/v1/customers/${c.id}/subscriptions/${c.azureSubscriptionId}/transitioneligibilities?eligibilityType=${pct(s)}` })),
+      fc.tuple(hostileString, unstorable, extremeNumber).map(([s, u, n]) => ({
+        method: 'POST',
+        url: `/v1/customers/${c.id}/subscriptions/${c.azureSubscriptionId}/transitions`,
+        body: { toCatalogItemId: s + u, quantity: n },
+      })),
+      fc.tuple(hostileString, unstorable).map(([s, u]) => ({
+        method: 'POST',
+        url: '/v1/customers',
+        body: { companyProfile: { domain: s + u }, billingProfile: { email: s, companyName: s + u, defaultAddress: { country: s } } },
+      })),
+      hostileString.map((s) => ({ method: 'GET', url: `/v1/customers?size=${pct(s)}&seekOperation=${pct(s)}` })),
+      hostileString.map((s) => ({ method: 'HEAD', url: `/v1/domains/${pct(s) || 'x'}` })),
+      fc.tuple(hostileString, unstorable, extremeNumber).map(([s, u, n]) => ({
+        method: 'POST',
+        url: `/v1/customers/${c.id}/orders`,
+        body: { lineItems: [{ lineItemNumber: n, offerId: s + u, quantity: n, friendlyName: s }] },
+      })),
+      fc.tuple(hostileString, unstorable).map(([s, u]) => ({ method: 'PATCH', url: `/v1/customers/${c.id}/orders/${pct(s) || 'x'}`, body: { status: s + u } })),
+      fc.tuple(hostileString, unstorable).map(([s, u]) => ({ method: 'POST', url: `/sandbox/partners/${p.tenantId}/clock`, body: { advanceBy: s + u, to: s } })),
+      fc.tuple(hostileString, unstorable, extremeNumber).map(([s, u, n]) => ({
+        method: 'POST',
+        url: `/sandbox/partners/${p.tenantId}/faults`,
+        body: { route: s + u, method: s, count: n, effect: { type: 'error', status: n } },
+      })),
     );
     await fc.assert(
       fc.asyncProperty(request, async (r: { method: string; url: string; form?: string; body?: unknown }) => {
         const res = r.form
           ? await ctx.app.inject({ method: 'POST', url: r.url, payload: r.form, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
-          : await call(ctx.app, r.method as 'GET', r.url, { token: p.appToken, body: r.body });
+          : r.method === 'HEAD'
+            ? await ctx.app.inject({ method: 'HEAD', url: r.url, headers: { authorization: `Bearer ${p.appToken}` } })
+            : await call(ctx.app, r.method as 'GET', r.url, { token: p.appToken, body: r.body });
         // The token endpoint answers its own failures in OAuth's body ({error, error_description}).
-        if (r.url.endsWith('/oauth2/token') && res.statusCode < 500) {
+        if (r.method === 'HEAD') {
+          // HEAD answers carry no body: 200 taken, 404 free or not a domain, never 5xx.
+          tried++;
+          assert.ok(res.statusCode < 500, `HEAD ${r.url.slice(0, 120)}: ${res.statusCode}`);
+        } else if (r.url.endsWith('/oauth2/token') && res.statusCode < 500) {
           tried++;
           if (res.statusCode >= 400 && !res.json().error) judge(res, `${r.method} ${r.url.slice(0, 120)}`);
         } else judge(res, `${r.method} ${r.url.slice(0, 160)}`);
