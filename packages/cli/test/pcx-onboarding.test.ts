@@ -153,13 +153,17 @@ describe('pcx reads after a purchase, and the sandbox clock', () => {
 
   test('subscription registration and register for the Azure subscription', async () => {
     const c = p.customers[0];
-    const args = ['--customer-id', c.id, '--subscription-id', c.azureSubscriptionId];
+    // A new Azure plan: the sandbox customer's own comes registered (the doc's example cart buys reservations for it).
+    const plan = await pcx(['-o', 'json', 'order', 'new', '--customer-id', c.id, '--item', 'MS-AZR-0145P'], env);
+    ok(plan);
+    const azureId = json<{ lineItems: { subscriptionId: string }[] }>(plan).lineItems[0].subscriptionId;
+    const args = ['--customer-id', c.id, '--subscription-id', azureId];
     const before = await pcx(['subscription', 'registration', ...args], env);
     ok(before);
     assert.match(before.stdout, /^status:\s+NotRegistered$/m);
     const registered = await pcx(['subscription', 'register', ...args], env);
     ok(registered);
-    assert.match(registered.stdout, new RegExp(`status at /customers/${c.id}/subscriptions/${c.azureSubscriptionId}/registrationstatus`));
+    assert.match(registered.stdout, new RegExp(`status at /customers/${c.id}/subscriptions/${azureId}/registrationstatus`));
     assert.match((await pcx(['subscription', 'registration', ...args], env)).stdout, /^status:\s+Registered$/m);
   });
 

@@ -136,15 +136,18 @@ describe('the fluent chain against a listening server', () => {
   test('what partners poll: provisioning status, add-ons, reservation registration', async () => {
     const { partner } = client();
     const c = p.customers[0];
-    const azure = partner.customers.byId(c.id).subscriptions.byId(c.azureSubscriptionId);
+    // A new Azure plan: the sandbox customer's own comes registered (the doc's example cart buys reservations for it).
+    const plan = await partner.customers.byId(c.id).orders.create({ lineItems: [{ lineItemNumber: 0, offerId: 'MS-AZR-0145P', quantity: 1 }] });
+    const azureId = plan.lineItems[0].subscriptionId!;
+    const azure = partner.customers.byId(c.id).subscriptions.byId(azureId);
     const status = await azure.provisioningStatus.get();
     assert.equal(status.status, 'success');
     assert.match(status.skuId, /^[0-9a-f-]{36}$/);
     assert.equal((await azure.addons.get()).totalCount, 0);
     assert.equal((await azure.registrationStatus.get()).status, 'NotRegistered');
-    assert.equal(await azure.registrations.create(), `/customers/${c.id}/subscriptions/${c.azureSubscriptionId}/registrationstatus`);
+    assert.equal(await azure.registrations.create(), `/customers/${c.id}/subscriptions/${azureId}/registrationstatus`);
     assert.equal((await azure.registrationStatus.get()).status, 'Registered');
-    const [order] = (await partner.customers.byId(c.id).orders.get()).items;
+    const order = plan;
     const links = await partner.customers.byId(c.id).orders.byId(order.id).lineItems.byNumber(0).activationLinks.get();
     assert.equal(links.links.self.uri, `/customers/${c.id}/orders/${order.id}/lineitems/0/activationlinks`);
   });

@@ -18,6 +18,7 @@ const item = (catalogItemId: string, kind: CatalogItem['kind'], extra: Partial<C
   minQuantity: 1,
   maxQuantity: 100,
   provisioningVariables: [],
+  purchasePrerequisites: [],
   dynamicAttributes: {},
   purchasable: true,
   isTrial: false,

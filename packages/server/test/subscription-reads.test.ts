@@ -29,10 +29,11 @@ before(async () => {
   ctx = await startApp({ PC_PROVISIONING_DELAY_SECONDS: '60', PC_WORKER: 'false' });
   [p, other] = [await newPartner(ctx.app), await newPartner(ctx.app)];
   customerId = p.customers[0].id;
-  azureSubscriptionId = p.customers[0].azureSubscriptionId;
   const res = await call(ctx.app, 'POST', `/v1/customers/${customerId}/carts/${p.customers[0].cartId}/checkout`, { token: p.appToken, body: '"success"' });
   assert.equal(res.statusCode, 201, res.body);
   orders = res.json().orders;
+  // The Azure plan this checkout bought (the sandbox customer's own comes registered, for the doc's cart).
+  azureSubscriptionId = orders[0].lineItems[0].subscriptionId!;
 });
 after(() => ctx.close());
 
@@ -153,6 +154,34 @@ describe('GET …/subscriptions/{s}/addons', () => {
 });
 
 describe('Azure reservation registration', () => {
+  const RESERVATION = 'DZH318Z0BQ36:004G:DZH318Z08C0S';
+  let cartId: string;
+
+  test('checkout of a reservation scoped to an unregistered subscription: an orderErrors entry 800030, the other groups ordered', async () => {
+    const cart = await call(ctx.app, 'POST', `/v1/customers/${customerId}/carts`, {
+      token: p.appToken,
+      body: {
+        lineItems: [
+          { id: 0, catalogItemId: RESERVATION, quantity: 1, billingCycle: 'one_time', termDuration: 'P1Y', provisioningContext: { subscriptionId: azureSubscriptionId, scope: 'shared' } },
+          { id: 1, catalogItemId: 'DZH318Z0BXWC:0002:DZH318Z0BMRV', quantity: 1, billingCycle: 'monthly', termDuration: 'P1M' },
+        ],
+      },
+    });
+    assert.equal(cart.statusCode, 201, cart.body);
+    assert.deepEqual(cart.json().lineItems.map((l: { error?: unknown }) => l.error), [undefined, undefined], 'registration is checked at checkout, not on the cart');
+    cartId = cart.json().id;
+    const out = await call(ctx.app, 'POST', `/v1/customers/${customerId}/carts/${cartId}/checkout`, { token: p.appToken, body: '"success"' });
+    assert.equal(out.statusCode, 201, out.body);
+    const result = out.json();
+    assert.equal(result.orders.length, 1, 'the SaaS group is ordered');
+    assert.equal(result.orders[0].lineItems[0].offerId, 'DZH318Z0BXWC:0002:DZH318Z0BMRV');
+    assert.equal(result.orderErrors.length, 1);
+    assert.equal(result.orderErrors[0].orderGroupId, cart.json().lineItems[0].orderGroup);
+    assert.equal(result.orderErrors[0].code, 800030);
+    assert.match(result.orderErrors[0].description, /^This subscription is not registered/);
+    assert.equal((await get(`/v1/customers/${customerId}/carts/${cartId}`)).json().status, 'Active', 'the cart waits for the failed group');
+  });
+
   test('NotRegistered, then POST registrations (Java body "success") → 202, no body, Location; then Registered', async () => {
     const status = `${subUrl(azureSubscriptionId)}/registrationstatus`;
     const before = await get(status);
@@ -169,6 +198,19 @@ describe('Azure reservation registration', () => {
     assert.equal((await get(status)).json().status, 'Registered');
     const [row] = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM subscription_registrations WHERE subscription_id = $1', [azureSubscriptionId]);
     assert.equal(row.n, 1);
+  });
+
+  test('once registered, checking the cart out again orders the reservation', async () => {
+    const out = await call(ctx.app, 'POST', `/v1/customers/${customerId}/carts/${cartId}/checkout`, { token: p.appToken, body: '"success"' });
+    assert.equal(out.statusCode, 201, out.body);
+    assert.deepEqual(out.json().orderErrors, []);
+    assert.deepEqual(out.json().orders.map((o: { lineItems: { offerId: string }[] }) => o.lineItems[0].offerId).sort(), ['DZH318Z0BQ36:004G:DZH318Z08C0S', 'DZH318Z0BXWC:0002:DZH318Z0BMRV']);
+    assert.equal((await get(`/v1/customers/${customerId}/carts/${cartId}`)).json().status, 'Ordered');
+  });
+
+  test("a sandbox customer's own Azure subscription comes registered (the doc's example cart buys reservations for it)", async () => {
+    const res = await get(`${subUrl(p.customers[0].azureSubscriptionId)}/registrationstatus`);
+    assert.equal(res.json().status, 'Registered');
   });
 
   test('a repeat with the same MS-RequestId (an SDK retry) still carries the Location header; no body (.NET) works too', async () => {

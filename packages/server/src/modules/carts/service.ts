@@ -14,7 +14,7 @@ import { catalogItemsById, resolveCatalogItems, type CatalogItem } from '../cata
 import { requireCustomer, type CustomerRecord } from '../customers/service.js';
 import { placeOrders, renderOrder, type OrderGroupSpec } from '../orders/service.js';
 import { listCartOrders } from '../orders/repo.js';
-import { findOwnedSubscriptions } from '../subscriptions/repo.js';
+import { findOwnedSubscriptions, registeredSubscriptions } from '../subscriptions/repo.js';
 import type { ProvisioningPolicy } from '../provisioning/service.js';
 import { clockAt } from '../clock/service.js';
 import * as repo from './repo.js';
@@ -172,17 +172,28 @@ function groupSpecs(lines: CartLineItem[], items: Map<string, CatalogItem>): Ord
   return [...groups.values()];
 }
 
-/** Why a group cannot be ordered now (its items changed in the catalog since the cart was saved). */
-function groupProblem(group: OrderGroupSpec, current: Map<string, CatalogItem>): OrderError | undefined {
+const orderError = (group: OrderGroupSpec, code: number, description: string): OrderError => ({
+  orderGroupId: group.orderGroup,
+  code,
+  description,
+  attributes: { objectType: 'OrderError' },
+});
+
+/** The Azure subscription a reservation line is scoped to, when its SKU wants that subscription registered. */
+const scopeNeedingRegistration = (line: CartLineItem, item: CatalogItem | undefined) =>
+  item?.purchasePrerequisites.includes('AzureSubscriptionRegistration') ? line.provisioningContext?.subscriptionId?.toLowerCase() : undefined;
+
+/**
+ * Why a group cannot be ordered now: its items changed in the catalog since the cart was saved
+ * (800020), or a reservation's scope subscription is not registered for reservations (800030).
+ */
+function groupProblem(group: OrderGroupSpec, current: Map<string, CatalogItem>, registered: Set<string>): OrderError | undefined {
   for (const { line } of group.lines) {
     const item = current.get(line.catalogItemId);
-    if (!item || !item.purchasable) {
-      return {
-        orderGroupId: group.orderGroup,
-        code: 800020,
-        description: `The catalog item ${line.catalogItemId} is not eligible for purchase.`,
-        attributes: { objectType: 'OrderError' },
-      };
+    if (!item || !item.purchasable) return orderError(group, 800020, `The catalog item ${line.catalogItemId} is not eligible for purchase.`);
+    const scope = scopeNeedingRegistration(line, item);
+    if (scope && !registered.has(scope)) {
+      return orderError(group, 800030, `This subscription is not registered: Azure subscription ${scope} must be registered (POST …/subscriptions/${scope}/registrations) before reservations are bought for it.`);
     }
   }
   return undefined;
@@ -221,9 +232,11 @@ export async function checkout(
       const done = new Set(earlier.map((o) => o.orderGroup));
       const orderErrors: OrderError[] = [];
       const toOrder: OrderGroupSpec[] = [];
-      for (const group of groupSpecs(cart.lineItems, items)) {
-        if (done.has(group.orderGroup)) continue;
-        const problem = groupProblem(group, items);
+      const groups = groupSpecs(cart.lineItems, items).filter((g) => !done.has(g.orderGroup));
+      const scopes = groups.flatMap((g) => g.lines.flatMap(({ line, item }) => scopeNeedingRegistration(line, item) ?? []));
+      const registered = new Set(await registeredSubscriptions(tx, customer.id, scopes));
+      for (const group of groups) {
+        const problem = groupProblem(group, items, registered);
         if (problem) orderErrors.push(problem);
         else toOrder.push(group);
       }

@@ -147,6 +147,8 @@ export interface CatalogItem {
   minQuantity: number;
   maxQuantity: number;
   provisioningVariables: string[];
+  /** The SKU's `purchasePrerequisites` (`AzureSubscriptionRegistration`: checkout wants the scope subscription registered). */
+  purchasePrerequisites: string[];
   dynamicAttributes: Record<string, unknown>;
   purchasable: boolean;
   isTrial: boolean;
@@ -192,6 +194,7 @@ function toCatalogItem(r: repo.CatalogItemRow): CatalogItem {
       minQuantity: o.minimumQuantity,
       maxQuantity: o.maximumQuantity,
       provisioningVariables: [],
+      purchasePrerequisites: [],
       dynamicAttributes: {},
       purchasable: r.purchasable,
       isTrial: o.isTrial,
@@ -223,6 +226,7 @@ function toCatalogItem(r: repo.CatalogItemRow): CatalogItem {
     minQuantity: s.minimumQuantity,
     maxQuantity: s.maximumQuantity,
     provisioningVariables: s.provisioningVariables,
+    purchasePrerequisites: s.purchasePrerequisites ?? [],
     dynamicAttributes: s.dynamicAttributes,
     purchasable: r.purchasable,
     isTrial: s.isTrial,

@@ -11,7 +11,7 @@ import { createCart } from '../carts/service.js';
 import { insertCustomer, type CustomerRecord } from '../customers/repo.js';
 import { resolveCatalogItems } from '../catalog/service.js';
 import { buildSubscription } from '../subscriptions/service.js';
-import { insertSubscriptions } from '../subscriptions/repo.js';
+import { insertRegistration, insertSubscriptions } from '../subscriptions/repo.js';
 import { partnerNow } from '../clock/service.js';
 
 export interface PartnerCredentials {
@@ -97,6 +97,8 @@ async function insertAzureSubscription(db: Database, tenantId: string, customerI
     now: await partnerNow(db, tenantId),
   });
   await insertSubscriptions(db, [{ ...sub, id: subscriptionId, orderId: null }]);
+  // Registered for reservations already, so that the doc's example cart (two reservations) checks out as written.
+  await insertRegistration(db, subscriptionId, new Date(sub.creationDate));
 }
 
 export interface NewSandboxCustomer {

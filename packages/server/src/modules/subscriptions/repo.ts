@@ -2,6 +2,7 @@
 import type { ScheduledNextTermInstructions } from '@partner-commerce/contract';
 import type { Queryable, Writer } from '../../db/database.js';
 import { tenantNow } from '../clock/repo.js';
+import { isGuid } from '../../wire.js';
 
 /** New-commerce seats that may still be reduced until `allowedUntilDateTime` (one entry per addition). */
 export interface SeatWindow {
@@ -199,6 +200,17 @@ export async function findLineProvisioningStatus(q: Queryable, orderId: string |
 export async function findRegistration(q: Queryable, id: string): Promise<Date | undefined> {
   const rows = await q.query<{ registered_at: string | Date }>('SELECT registered_at FROM subscription_registrations WHERE subscription_id = $1', [id]);
   return rows[0] && new Date(rows[0].registered_at);
+}
+
+/** Which of the customer's subscriptions among `ids` are registered for reservations (checkout's 800030 check). */
+export async function registeredSubscriptions(q: Queryable, customerId: string, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await q.query<{ id: string }>(
+    `SELECT r.subscription_id AS id FROM subscription_registrations r JOIN subscriptions s ON s.id = r.subscription_id
+      WHERE s.customer_id = $1 AND r.subscription_id = ANY ($2::uuid[])`,
+    [customerId, ids.filter((id) => isGuid(id))],
+  );
+  return rows.map((r) => r.id);
 }
 
 /** Registers subscription `id` at `at`; a second registration keeps the first time. */
