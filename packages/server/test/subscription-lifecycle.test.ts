@@ -21,6 +21,7 @@ after(() => ctx.close());
 
 const NCE = 'CFQ7TTC0LH18:0001:CFQ7TTC0K971';
 const LEGACY = '91FD106F-4B2C-4938-95AC-F54F74E9A239';
+const STANDARD = 'CFQ7TTC0LDPB:0001:CFQ7TTC0LDPM';
 const HOUR = 3600 * 1000;
 
 /**
@@ -190,6 +191,45 @@ describe('term ends on the partner clock', () => {
     // Each term end left one audit record: at least 12 monthly renewals of the monthly subscription.
     const renewals = (await auditRecords(p)).filter((r) => r.resourceId === monthly.id && r.applicationId === 'partner-commerce-renewals');
     assert.ok(renewals.length >= 12, `${renewals.length} renewals of a monthly subscription in a year: ${monthEnd} → ${m.effectiveStartDate}`);
+  });
+
+  test('scheduled instructions naming another product (an upgrade target): the clock-driven renewal renews into it', async () => {
+    const p = await newPartner(ctx.app);
+    const [basic] = await buy(p, [{ catalogItemId: NCE, quantity: 5, termDuration: 'P1M' }]);
+    const eligible = await call(ctx.app, 'GET', `${url(p, basic.id)}/transitioneligibilities?eligibilityType=scheduled`, { token: p.appToken });
+    assert.equal(eligible.statusCode, 200, eligible.body);
+    const targets = eligible.json().items.map((i: Sub) => [i.catalogItemId, i.eligibilities[0].isEligible, i.eligibilities[0].transitionType]);
+    assert.deepEqual(targets.find((t: string[]) => t[0] === STANDARD), [STANDARD, true, 'transition_only'], 'the upgrade target is a scheduled target');
+    assert.ok(targets.some((t: string[]) => t[0] === 'CFQ7TTC0LH18:0001:CFQ7TTC0K972') === false, "another country's item is not");
+
+    const toStandard = { product: { productId: 'CFQ7TTC0LDPB', skuId: '0001', availabilityId: 'CFQ7TTC0LDPM', billingCycle: 'Annual', termDuration: 'P1Y' }, quantity: 4 };
+    const scheduled = await change(p, basic.id, { scheduledNextTermInstructions: toStandard });
+    assert.deepEqual(scheduled.scheduledNextTermInstructions.product, { ...toStandard.product, billingCycle: 'annual' });
+    assert.equal(scheduled.offerId, NCE, 'nothing changes before the renewal');
+    // Refused: a product that is neither its own nor an upgrade target; a term the target does not offer.
+    const e3 = { ...toStandard, product: { ...toStandard.product, productId: 'CFQ7TTC0LF8Q', availabilityId: 'CFQ7TTC0KQDF' } };
+    assert.equal((await change(p, basic.id, { scheduledNextTermInstructions: e3 }, 400)).code, 800002);
+    const badTerm = { ...toStandard, product: { ...toStandard.product, billingCycle: 'annual', termDuration: 'P3Y' } };
+    assert.equal((await change(p, basic.id, { scheduledNextTermInstructions: badTerm }, 400)).code, 800002);
+    assert.deepEqual((await get(p, basic.id)).scheduledNextTermInstructions, scheduled.scheduledNextTermInstructions, 'a refused change keeps the instructions');
+
+    const end = basic.commitmentEndDate;
+    await ctx.app.inject({ method: 'POST', url: `/sandbox/partners/${p.tenantId}/clock`, payload: { to: new Date(Date.parse(end) + HOUR).toISOString() } });
+    const renewed = await get(p, basic.id);
+    assert.equal(renewed.offerId, STANDARD);
+    assert.equal(renewed.offerName, 'Microsoft 365 Business Standard');
+    assert.equal(renewed.links.product.uri, '/products/CFQ7TTC0LDPB?country=US');
+    assert.equal(renewed.quantity, 4);
+    assert.equal(renewed.billingCycle, 'annual');
+    assert.equal(renewed.termDuration, 'P1Y');
+    assert.equal(renewed.effectiveStartDate, end);
+    assert.equal(renewed.status, 'active');
+    assert.equal(renewed.scheduledNextTermInstructions, undefined);
+    const record = (await auditRecords(p)).find((r) => r.resourceId === basic.id && r.applicationId === 'partner-commerce-renewals');
+    assert.equal(JSON.parse(record!.resourceNewValue).offerId, STANDARD, 'the renewal is audited with what it renewed into');
+    // Now a Business Standard subscription: its own scheduled targets are Standard's.
+    const after = await call(ctx.app, 'GET', `${url(p, basic.id)}/transitioneligibilities?eligibilityType=scheduled`, { token: p.appToken });
+    assert.ok(!after.json().items.some((i: Sub) => i.catalogItemId === STANDARD));
   });
 
   test('a renewal opens a new cancellation and seat window', async () => {

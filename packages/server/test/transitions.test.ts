@@ -50,7 +50,7 @@ describe('Business Basic → Business Standard', () => {
     basic = await buyOne(p, BASIC, 5);
   });
 
-  test('immediate eligibilities list the upgrade target; scheduled ones the rest of the product', async () => {
+  test('immediate eligibilities list the upgrade target; scheduled ones the rest of the product and the upgrade target', async () => {
     for (const query of ['', '?eligibilityType=immediate', '?eligibilityType=Immediate']) {
       const res = await call(ctx.app, 'GET', url(p, basic.id, `/transitioneligibilities${query}`), { token: p.appToken });
       assert.equal(res.statusCode, 200, res.body);
@@ -65,8 +65,11 @@ describe('Business Basic → Business Standard', () => {
     }
     const scheduled = await call(ctx.app, 'GET', url(p, basic.id, '/transitioneligibilities?eligibilityType=scheduled'), { token: p.appToken });
     assert.equal(scheduled.statusCode, 200, scheduled.body);
-    // Basic has one US availability: nothing else in its product to renew into.
-    assert.deepEqual(scheduled.json().items, []);
+    // Basic has one US availability: nothing else in its product; the upgrade target is a next-term target too.
+    assert.deepEqual(
+      scheduled.json().items.map((i: Json) => [i.catalogItemId, i.eligibilities]),
+      [[STANDARD, [{ isEligible: true, transitionType: 'transition_only', eligibilityType: 'scheduled', errors: [] }]]],
+    );
   });
 
   test('an ineligible target is 400·800093 and changes nothing', async () => {

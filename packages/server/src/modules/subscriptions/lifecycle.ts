@@ -172,9 +172,6 @@ export function planUpdate(sub: SubscriptionRecord, input: SubscriptionUpdate, n
     if (!nce) fail('InvalidRequestInput', 'scheduledNextTermInstructions apply to new-commerce subscriptions only.');
     if (next.status !== 'active') fail('SubscriptionNotActive', `Subscription ${sub.id} is ${next.status}; schedule next-term changes while it is active.`);
     if (!next.autoRenewEnabled) fail('InvalidRequestInput', 'scheduledNextTermInstructions need autoRenewEnabled: true (they apply at the next auto-renewal).');
-    if (instructions!.product.productId !== sub.productId) {
-      fail('InvalidRequestInput', `scheduledNextTermInstructions must name the subscription's product ${sub.productId}; moving to another product is an upgrade (transitions).`);
-    }
     next.scheduledNextTerm = instructions!;
     changed.push('scheduledNextTermInstructions');
   }
@@ -203,7 +200,8 @@ export function planTransitionSource(sub: SubscriptionRecord, moved: number, now
 
 /**
  * What the end of `sub`'s term does, at that instant (not when a worker got to it): an active
- * subscription with auto-renew starts its next term, its scheduled instructions applied, with a new
+ * subscription with auto-renew starts its next term, its scheduled instructions applied (which may
+ * name another SKU or product: it renews into that catalog item), with a new
  * cancellation window and every seat in a new reduction window; any other one expires.
  */
 export function planTermEnd(sub: SubscriptionRecord, renewalTitle?: string): SubscriptionRecord {
@@ -220,6 +218,7 @@ export function planTermEnd(sub: SubscriptionRecord, renewalTitle?: string): Sub
     ...sub,
     ...(i && {
       offerId: instructionsItemId(i),
+      productId: i.product.productId,
       skuId: i.product.skuId,
       availabilityId: i.product.availabilityId,
       offerName: renewalTitle ?? sub.offerName,

@@ -80,7 +80,7 @@ const COLUMNS: [keyof SubscriptionRecord, string, string][] = [
 
 /** What a change or a renewal may rewrite (everything else is fixed at creation). */
 const MUTABLE = new Set<keyof SubscriptionRecord>([
-  'offerId', 'skuId', 'availabilityId', 'offerName', 'friendlyName', 'quantity', 'effectiveStartDate', 'commitmentEndDate',
+  'offerId', 'productId', 'skuId', 'availabilityId', 'offerName', 'friendlyName', 'quantity', 'effectiveStartDate', 'commitmentEndDate',
   'status', 'autoRenewEnabled', 'billingCycle', 'termDuration', 'cancellationAllowedUntil', 'seatWindows', 'renewalTermDuration',
   'scheduledNextTerm', 'version',
 ]);

@@ -11,6 +11,7 @@ import { fail } from '../../errors.js';
 import { collection, isGuid, link } from '../../wire.js';
 import { auditEntry, recordAudit, type Actor } from '../audit/service.js';
 import { resolveCatalogItems, type CatalogItem } from '../catalog/service.js';
+import { availabilityItemIds, findUpgradeTargets } from '../catalog/repo.js';
 import { clockAt, partnerNow, untilSettled } from '../clock/service.js';
 import { requireCustomer } from '../customers/service.js';
 import { NEW_COMMERCE_WINDOW_MS, addTerm, instructionsItemId, isNewCommerce, openWindows, planTermEnd, planUpdate } from './lifecycle.js';
@@ -154,12 +155,37 @@ const etagMatches = (ifMatch: string | undefined, etag: string) =>
     return tag === '*' || tag === etag;
   });
 
-/** Catalog title of what scheduled instructions renew into; 400 when the catalog has no such item. */
-async function instructionsTitle(q: Queryable, i: NonNullable<repo.SubscriptionRecord['scheduledNextTerm']>) {
+/**
+ * The catalog items `sub` may renew into through `scheduledNextTermInstructions` (its `scheduled`
+ * transition eligibilities): the other items of its own product (another SKU, term or billing
+ * cycle) and its SKU's upgrade targets (another product), in its country.
+ */
+export async function scheduledTargetIds(q: Queryable, sub: repo.SubscriptionRecord): Promise<string[]> {
+  if (!isNewCommerce(sub)) return [];
+  const [own, upgrades] = [
+    await availabilityItemIds(q, sub.country, { productId: sub.productId! }),
+    await availabilityItemIds(q, sub.country, { skus: await findUpgradeTargets(q, sub.productId!, sub.skuId!) }),
+  ];
+  return [...new Set([...own, ...upgrades])].filter((id) => id !== sub.offerId);
+}
+
+/**
+ * Checks what scheduled instructions renew into: a catalog item (400·800004 otherwise) that is the
+ * subscription's own or one of its scheduled targets, purchasable, offering the term and billing cycle
+ * (400·800002 otherwise), as `transitioneligibilities?eligibilityType=scheduled` lists them.
+ */
+async function checkInstructions(q: Queryable, sub: repo.SubscriptionRecord, i: NonNullable<repo.SubscriptionRecord['scheduledNextTerm']>) {
   const id = instructionsItemId(i);
   const item = (await resolveCatalogItems(q, [id])).get(id);
   if (!item) fail('InvalidOfferId', `scheduledNextTermInstructions name ${id}, which is not in the catalog.`);
-  return item!.title;
+  if (id !== sub.offerId && !(await scheduledTargetIds(q, sub)).includes(id)) {
+    fail('InvalidRequestInput', `scheduledNextTermInstructions name ${id}, which subscription ${sub.id} cannot renew into: see its transitioneligibilities?eligibilityType=scheduled.`);
+  }
+  if (!item!.purchasable) fail('InvalidRequestInput', `scheduledNextTermInstructions name ${id}, which is not available for purchase.`);
+  const { billingCycle, termDuration } = i.product;
+  if (!item!.terms.some((t) => t.duration === termDuration && (!t.billingCycle || t.billingCycle === billingCycle)) || !item!.billingCycles.includes(billingCycle)) {
+    fail('InvalidRequestInput', `${id} is not offered for a ${termDuration} term billed ${billingCycle}.`);
+  }
 }
 
 /**
@@ -182,7 +208,7 @@ export async function updateSubscription(
     const { next, changed } = planUpdate(row, input, now);
     const before = renderSubscription(row, now);
     if (!changed.length) return before;
-    if (changed.includes('scheduledNextTermInstructions')) await instructionsTitle(tx, next.scheduledNextTerm!);
+    if (changed.includes('scheduledNextTermInstructions')) await checkInstructions(tx, row, next.scheduledNextTerm!);
     await repo.updateSubscription(tx, next);
     const after = renderSubscription(next, now);
     await recordAudit(tx, [auditEntry(actor, customer.id, 'update_subscription', 'subscription', row.id, after, before)]);

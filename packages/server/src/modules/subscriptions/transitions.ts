@@ -14,7 +14,7 @@ import { availabilityItemIds, findUpgradeTargets } from '../catalog/repo.js';
 import { canonicalCatalogItemId, resolveCatalogItems } from '../catalog/service.js';
 import { isNewCommerce, openWindows, planTransitionSource } from './lifecycle.js';
 import * as repo from './repo.js';
-import { buildSubscription, renderSubscription, requireSubscription } from './service.js';
+import { buildSubscription, renderSubscription, requireSubscription, scheduledTargetIds } from './service.js';
 
 export const ELIGIBILITY_TYPES = ['immediate', 'scheduled'] as const;
 export const TRANSITION_TYPES = ['transition_only', 'transition_with_license_transfer'] as const;
@@ -33,14 +33,14 @@ function sourceErrors(sub: repo.SubscriptionRecord) {
 
 /**
  * The eligibilities of `sub`: `immediate`, its SKU's upgrade targets in its country (a mid-term
- * transition, seats transferred); `scheduled`, the other items of its own product (what
- * `scheduledNextTermInstructions` may renew into at the next term).
+ * transition, seats transferred); `scheduled`, the other items of its own product and its upgrade
+ * targets (what `scheduledNextTermInstructions` may renew into at the next term).
  */
 async function eligibilities(q: Queryable, sub: repo.SubscriptionRecord, eligibilityType: string): Promise<TransitionEligibility[]> {
   if (!isNewCommerce(sub)) return [];
   const ids =
     eligibilityType === 'scheduled'
-      ? (await availabilityItemIds(q, sub.country, { productId: sub.productId! })).filter((id) => id !== sub.offerId)
+      ? await scheduledTargetIds(q, sub)
       : await availabilityItemIds(q, sub.country, { skus: await findUpgradeTargets(q, sub.productId!, sub.skuId!) });
   const items = await resolveCatalogItems(q, ids);
   const errors = sourceErrors(sub);
