@@ -75,6 +75,19 @@ describe('pcx onboarding', () => {
     assert.equal(json<{ totalCount: number }>(paged).totalCount, 3);
     assert.equal((await pcx(['customer', 'list', '--size', '0'], env)).code, 2, '--size must be positive');
   });
+
+  test('customer list --domain / --company-name (Get-PartnerCustomer -Domain): only those starting with the prefix, across pages', async () => {
+    const byDomain = await pcx(['-o', 'json', 'customer', 'list', '--domain', prefix.toUpperCase(), '--size', '1'], env);
+    ok(byDomain);
+    const domains = json<{ totalCount: number; items: { companyProfile: { domain: string } }[] }>(byDomain).items.map((c) => c.companyProfile.domain);
+    assert.deepEqual(domains, [domain, `${prefix}b.onmicrosoft.com`]);
+    const byName = await pcx(['-o', 'json', 'customer', 'list', '--company-name', 'new cust'], env);
+    ok(byName);
+    assert.equal(json<{ totalCount: number }>(byName).totalCount, 2);
+    const none = await pcx(['customer', 'list', '--company-name', 'nobody'], env);
+    ok(none);
+    assert.equal((await pcx(['customer', 'list', '--domain', 'a', '--company-name', 'b'], env)).code, 2, 'one filter at a time');
+  });
 });
 
 describe('pcx reads after a purchase, and the sandbox clock', () => {

@@ -49,6 +49,13 @@ describe('the fluent chain against a listening server', () => {
 
     const customers = await partner.customers.get();
     assert.deepEqual(customers.items.map((c) => c.id), [customerId]);
+    const domain = customers.items[0].companyProfile!.domain!;
+    const filtered = await partner.customers.get({ filter: { field: 'Domain', value: domain.slice(0, 5).toUpperCase() } });
+    assert.deepEqual(filtered.items.map((c) => c.id), [customerId]);
+    assert.equal((await partner.customers.get({ filter: { field: 'CompanyName', value: 'no such company' } })).totalCount, 0);
+    const all: string[] = [];
+    for await (const c of partner.customers.all({ size: 1, filter: { field: 'Domain', value: domain } })) all.push(c.id);
+    assert.deepEqual(all, [customerId]);
     assert.equal((await partner.customers.byId(customerId).get()).id, customerId);
 
     const products = await partner.products.byCountry('US').get({ targetView: 'OnlineServices' });

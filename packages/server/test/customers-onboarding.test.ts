@@ -210,4 +210,65 @@ describe('GET /v1/customers, a page at a time', () => {
       assert.equal(res.statusCode, 400, `${what}: ${res.body}`);
     }
   });
+
+  test('filter (get-a-customer-by-name): CompanyName or Domain starts_with, case ignored, paging keeps it; bad filters → 400·800002', async () => {
+    const partner = await newPartner(ctx.app);
+    const tag = randomUUID().slice(0, 6);
+    const named = (company: string, domain: string) => {
+      const body = javaBody(domain);
+      return create({ ...body, billingProfile: { ...body.billingProfile, companyName: company } }, {}, partner.appToken);
+    };
+    for (const [company, domain] of [['Contoso East', `east${tag}`], ['contoso West', `west${tag}`], ['Fabrikam', `cont${tag}`], ['Contoso North', `north${tag}`]]) {
+      assert.equal((await named(company, domain)).statusCode, 201);
+    }
+    // Another partner's Contoso is never seen.
+    await create({ ...javaBody(`other${tag}`), billingProfile: { ...javaBody('x').billingProfile, companyName: 'Contoso Other' } }, {}, other.appToken);
+    const list = async (filter: object | string, query = '') => {
+      const f = typeof filter === 'string' ? filter : JSON.stringify(filter);
+      return call(ctx.app, 'GET', `/v1/customers?filter=${encodeURIComponent(f)}${query}`, { token: partner.appToken });
+    };
+    const names = (res: { json(): { items: { companyProfile: { companyName: string; domain: string } }[] } }) => res.json().items.map((c) => c.companyProfile.companyName);
+
+    // The doc's request: size=0, the .NET SimpleFieldFilter's PascalCase names.
+    const byName = await list({ Field: 'CompanyName', Value: 'CONT', Operator: 'starts_with' }, '&size=0');
+    assert.equal(byName.statusCode, 200, byName.body);
+    assert.deepEqual(names(byName), ['Contoso East', 'contoso West', 'Contoso North']);
+    assert.equal(byName.json().totalCount, 3);
+    assert.equal(byName.json().links.self.uri, `/customers?size=500&filter=${encodeURIComponent(JSON.stringify({ Field: 'CompanyName', Value: 'CONT', Operator: 'starts_with' }))}`);
+    const byDomain = await list({ field: 'domain', value: `Cont${tag}`, operator: 'StartsWith' });
+    assert.deepEqual(names(byDomain), ['Fabrikam']);
+    assert.deepEqual(names(await list({ Field: 'IndirectReseller', Value: '123', Operator: 'starts_with' })), [], 'no indirect resellers in the sandbox');
+    assert.deepEqual(names(await list({ Field: 'CompanyName', Value: 'nobody%', Operator: 'starts_with' })), [], '% is a character, not a wildcard');
+
+    // Paging: size=1, following links.next (which carries the filter) or only the token.
+    const seen: string[] = [];
+    let res = await list({ Field: 'CompanyName', Value: 'contoso', Operator: 'starts_with' }, '&size=1');
+    for (let page = 0; ; page++) {
+      assert.equal(res.statusCode, 200, res.body);
+      seen.push(...names(res));
+      const next = res.json().links.next;
+      if (!next) break;
+      assert.match(next.uri, /^\/customers\?size=1&filter=.+&seekOperation=Next$/);
+      assert.ok(page < 4, 'paging ends');
+      const url = page % 2 ? `/v1${next.uri}` : '/v1/customers?size=1&seekOperation=Next';
+      res = await call(ctx.app, 'GET', url, { token: partner.appToken, headers: { 'MS-ContinuationToken': next.headers[0].value } });
+    }
+    assert.deepEqual(seen, ['Contoso East', 'contoso West', 'Contoso North']);
+
+    const token = (await list({ Field: 'CompanyName', Value: 'contoso', Operator: 'starts_with' }, '&size=1')).json().continuationToken;
+    for (const [what, filter, headers] of [
+      ['not JSON', '{Field:CompanyName}', {}],
+      ['an array', '[]', {}],
+      ['an unknown field', { Field: 'Country', Value: 'US', Operator: 'starts_with' }, {}],
+      ['another operator', { Field: 'CompanyName', Value: 'c', Operator: 'equals' }, {}],
+      ['a value that is no string', { Field: 'CompanyName', Value: 5, Operator: 'starts_with' }, {}],
+      ['no operator', { Field: 'CompanyName', Value: 'c' }, {}],
+      ['another filter than the token\'s', { Field: 'Domain', Value: 'c', Operator: 'starts_with' }, { 'MS-ContinuationToken': token }],
+    ] as const) {
+      const f = typeof filter === 'string' ? filter : JSON.stringify(filter);
+      const bad = await call(ctx.app, 'GET', `/v1/customers?filter=${encodeURIComponent(f)}${'MS-ContinuationToken' in headers ? '&seekOperation=Next' : ''}`, { token: partner.appToken, headers });
+      assert.equal(bad.statusCode, 400, `${what}: ${bad.body}`);
+      assert.equal(bad.json().code, 800002, what);
+    }
+  });
 });

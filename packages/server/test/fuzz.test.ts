@@ -235,6 +235,11 @@ describe('fuzz', () => {
         body: { companyProfile: { domain: s + u }, billingProfile: { email: s, companyName: s + u, defaultAddress: { country: s } } },
       })),
       hostileString.map((s) => ({ method: 'GET', url: `/v1/customers?size=${pct(s)}&seekOperation=${pct(s)}` })),
+      hostileString.map((s) => ({ method: 'GET', url: `/v1/customers?filter=${pct(s)}` })),
+      fc.tuple(hostileString, fc.constantFrom('CompanyName', 'Domain', 'IndirectReseller', 'companyname')).map(([s, field]) => ({
+        method: 'GET',
+        url: `/v1/customers?size=1&filter=${pct(JSON.stringify({ Field: field, Value: s, Operator: 'starts_with' }))}`,
+      })),
       hostileString.map((s) => ({ method: 'HEAD', url: `/v1/domains/${pct(s) || 'x'}` })),
       fc.tuple(hostileString, unstorable, extremeNumber).map(([s, u, n]) => ({
         method: 'POST',

@@ -1,22 +1,28 @@
 /** `pcx customer`, `pcx domain`: the partner's customers and domain availability (the server's `modules/customers`). */
 import type { Command } from 'commander';
-import type { Customer } from '@partner-commerce/sdk';
+import type { Customer, CustomerFilter } from '@partner-commerce/sdk';
 import type { Context } from '../context.js';
 import { renderFields, renderTable } from '../output.js';
 import { positiveInt } from '../options.js';
+import { UsageError } from '../errors.js';
 
 export function registerCustomerCommands(program: Command, { action, connect }: Context): void {
   const customer = program.command('customer').description("the partner's customers (Get-PartnerCustomer)");
   customer
     .command('list')
-    .description('list the customers, following the service\'s pages to the end')
+    .description('list the customers, following the service\'s pages to the end; --domain or --company-name keep those starting with a prefix')
     .option('--size <n>', 'customers per page', positiveInt)
+    .option('--domain <prefix>', 'only customers whose domain starts with this (case ignored; Get-PartnerCustomer -Domain)')
+    .option('--company-name <prefix>', 'only customers whose company name starts with this (case ignored)')
     .action(
-      action(async ({ out, globals }, opts: { size?: number }) => {
+      action(async ({ out, globals }, opts: { size?: number; domain?: string; companyName?: string }) => {
+        if (opts.domain !== undefined && opts.companyName !== undefined) throw new UsageError('give --domain or --company-name, not both.');
+        const filter: CustomerFilter | undefined =
+          opts.domain !== undefined ? { field: 'Domain', value: opts.domain } : opts.companyName !== undefined ? { field: 'CompanyName', value: opts.companyName } : undefined;
         const customers = (await connect(globals, out)).customers;
-        const list = await customers.get({ size: opts.size });
+        const list = await customers.get({ size: opts.size, filter });
         for (let page = list; page.continuationToken; ) {
-          page = await customers.get({ size: opts.size, continuationToken: page.continuationToken });
+          page = await customers.get({ size: opts.size, filter, continuationToken: page.continuationToken });
           list.items.push(...page.items);
         }
         list.totalCount = list.items.length;

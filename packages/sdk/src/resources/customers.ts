@@ -7,30 +7,41 @@ import { CartCollectionOperations } from './carts.js';
 import { OrderCollectionOperations } from './orders.js';
 import { SubscriptionCollectionOperations } from './subscriptions.js';
 
+/** A customer list filter (get-a-customer-by-name): `field` starts with `value`, case ignored. */
+export interface CustomerFilter {
+  field: 'CompanyName' | 'Domain' | 'IndirectReseller' | 'IndirectCloudSolutionProvider';
+  value: string;
+  /** The only operator the customers endpoint supports. */
+  operator?: 'starts_with';
+}
+
 /** `/v1/customers` */
 export class CustomerCollectionOperations extends Builder {
   /**
-   * Lists the partner's customers, `size` at a time. When more follow, the page carries a
-   * `continuationToken`; pass it back for the next page (sent as `seekOperation=Next` with the
-   * `MS-ContinuationToken` header, as Partner Center's SDKs do).
+   * Lists the partner's customers, `size` at a time, optionally only those whose company name or
+   * domain starts with `filter.value` (case ignored; the .NET SDK's `SimpleFieldFilter` with
+   * `FieldFilterOperation.StartsWith`). When more follow, the page carries a `continuationToken`; pass
+   * it back for the next page (sent as `seekOperation=Next` with the `MS-ContinuationToken` header, as
+   * Partner Center's SDKs do; the token keeps the filter).
    * @example
-   * let page = await partner.customers.get({ size: 100 });
+   * let page = await partner.customers.get({ size: 100, filter: { field: 'CompanyName', value: 'cont' } });
    * while (page.continuationToken) page = await partner.customers.get({ size: 100, continuationToken: page.continuationToken });
    */
-  get(query: { size?: number; continuationToken?: string } = {}, options?: RequestOptions): Promise<CustomerPage> {
-    const { size, continuationToken } = query;
-    if (!continuationToken) return this.request('GET', options, { query: { size } });
+  get(query: { size?: number; continuationToken?: string; filter?: CustomerFilter } = {}, options?: RequestOptions): Promise<CustomerPage> {
+    const { size, continuationToken, filter } = query;
+    const filterText = filter && JSON.stringify({ Field: filter.field, Value: filter.value, Operator: filter.operator ?? 'starts_with' });
+    if (!continuationToken) return this.request('GET', options, { query: { size, filter: filterText } });
     return this.request('GET', options, {
-      query: { size, seekOperation: 'Next' },
+      query: { size, filter: filterText, seekOperation: 'Next' },
       headers: { 'MS-ContinuationToken': continuationToken },
     });
   }
 
   /**
-   * Every customer of the partner, fetching page after page as it is iterated.
+   * Every customer of the partner (or every one `filter` keeps), fetching page after page as it is iterated.
    * @example for await (const customer of partner.customers.all({ size: 100 })) console.log(customer.id);
    */
-  async *all(query: { size?: number } = {}, options?: RequestOptions): AsyncGenerator<Customer> {
+  async *all(query: { size?: number; filter?: CustomerFilter } = {}, options?: RequestOptions): AsyncGenerator<Customer> {
     let page = await this.get(query, options);
     yield* page.items;
     while (page.continuationToken) {

@@ -77,13 +77,28 @@ export async function domainExists(q: Queryable, domain: string): Promise<boolea
 /** Where a page of customers ends: the last one's creation time (ISO 8601 in UTC to the microsecond: exact) and id. */
 export type CustomerCursor = [createdAt: string, id: string];
 
-/** Up to `limit` of the partner's customers after `after`, in creation order, each with its cursor. */
-export async function listCustomersAfter(q: Queryable, tenantId: string, limit: number, after?: CustomerCursor) {
+/** A list filter: customers whose field starts with `value` (lower-case; compared case-insensitively). */
+export interface CustomerFilter {
+  field: 'CompanyName' | 'Domain' | 'IndirectReseller' | 'IndirectCloudSolutionProvider';
+  value: string;
+}
+
+/** The column a filter field reads; the indirect fields match nothing (the sandbox has no indirect resellers). */
+const FILTER_COLUMN: Record<CustomerFilter['field'], string> = {
+  CompanyName: 'lower(company_name)',
+  Domain: 'lower(domain)',
+  IndirectReseller: 'NULL::text',
+  IndirectCloudSolutionProvider: 'NULL::text',
+};
+
+/** Up to `limit` of the partner's customers after `after`, in creation order, each with its cursor; only those `filter` keeps. */
+export async function listCustomersAfter(q: Queryable, tenantId: string, limit: number, after?: CustomerCursor, filter?: CustomerFilter) {
   const rows = await q.query<CustomerRow & { cursor_at: string }>(
     `SELECT ${COLUMNS}, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at FROM customers
       WHERE partner_tenant_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+        ${filter ? `AND starts_with(${FILTER_COLUMN[filter.field]}, $5::text)` : ''}
       ORDER BY created_at, id LIMIT $4`,
-    [tenantId, after?.[0] ?? null, after?.[1] ?? null, limit],
+    [tenantId, after?.[0] ?? null, after?.[1] ?? null, limit, ...(filter ? [filter.value] : [])],
   );
   return rows.map((r) => ({ customer: toCustomerRecord(r), cursor: [r.cursor_at, r.id] as CustomerCursor }));
 }

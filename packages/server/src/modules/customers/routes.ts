@@ -18,11 +18,18 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: "List the partner's customers, a page at a time",
       description:
         'When more customers follow, the page has `continuationToken` and `links.next`; send `seekOperation=Next` with the ' +
-        'token in the `MS-ContinuationToken` header for the next page. `size=0` (the .NET SDK\'s unindexed query) is the default size.',
+        'token in the `MS-ContinuationToken` header for the next page (it keeps the filter). `size=0` (the .NET SDK\'s unindexed query) is the default size. ' +
+        '`filter` (get-a-customer-by-name) keeps the customers whose `CompanyName` or `Domain` starts with `Value`; a malformed one is 400·800002.',
       querystring: Type.Object({
         size: WithDefault(Type.Integer({ minimum: 0, maximum: 500, default: 500 })),
         seekOperation: Type.Optional(Type.String({ maxLength: 32 })),
         seekoperation: Type.Optional(Type.String({ maxLength: 32, description: 'The docs\' other spelling of seekOperation' })),
+        filter: Type.Optional(
+          Type.String({
+            maxLength: 1024,
+            description: 'Only the customers whose company name or domain starts with a value (case ignored): JSON {"Field":"CompanyName"|"Domain","Value":"…","Operator":"starts_with"}',
+          }),
+        ),
       }),
       headers: Type.Object({ 'ms-continuationtoken': Type.Optional(Type.String({ maxLength: 1024 })) }),
       response: { 200: CustomerPage },
@@ -32,6 +39,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       size: req.query.size,
       seekOperation: req.query.seekOperation ?? req.query.seekoperation,
       continuationToken: req.headers['ms-continuationtoken'],
+      filter: req.query.filter,
     }),
   );
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { CreatedCustomer, Customer, CustomerInput, CustomerPage } from '@partner-commerce/contract';
 import type { Database, Queryable } from '../../db/database.js';
 import { fail } from '../../errors.js';
-import { collection, isGuid, link, parseEnum, parseIsoDateTime, randomToken } from '../../wire.js';
+import { collection, enumKey, isGuid, link, parseEnum, parseIsoDateTime, randomToken } from '../../wire.js';
 import { auditEntry, recordAudit, type Actor } from '../audit/service.js';
 import * as repo from './repo.js';
 
@@ -120,13 +120,41 @@ export async function domainTaken(db: Queryable, domain: string): Promise<boolea
 
 const SEEK_OPERATIONS = ['Next', 'First'] as const;
 
-/** The opaque `MS-ContinuationToken`: the page's last cursor; anything else a client sends is 400·800002. */
-const encodeToken = (c: repo.CustomerCursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeToken(token: string): repo.CustomerCursor {
+/** CustomerSearchField values ([NETM] `Customers/CustomerSearchField.cs`); the indirect ones match no sandbox customer. */
+const SEARCH_FIELDS = ['CompanyName', 'Domain', 'IndirectReseller', 'IndirectCloudSolutionProvider'] as const;
+
+/**
+ * The list's `filter` (get-a-customer-by-name.md): `{"Field": CustomerSearchField, "Value": string,
+ * "Operator": "starts_with"}`, the only operator the customers endpoint supports; names in any casing
+ * (.NET sends PascalCase). 400·800002 for anything else.
+ */
+function parseFilter(text: string): repo.CustomerFilter {
+  const bad = (why: string): never => fail('InvalidRequestInput', `filter ${why}; expected {"Field":"CompanyName"|"Domain","Value":"…","Operator":"starts_with"}.`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    bad('is not JSON');
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) bad('is not a JSON object');
+  const get = (name: string) => Object.entries(raw as Record<string, unknown>).find(([k]) => k.toLowerCase() === name)?.[1];
+  const [field, value, operator] = [get('field'), get('value'), get('operator')];
+  if (typeof field !== 'string' || typeof value !== 'string' || typeof operator !== 'string') bad('needs the strings Field, Value and Operator');
+  const f = SEARCH_FIELDS.find((x) => enumKey(x) === enumKey(field as string));
+  if (!f) bad(`Field ${(field as string).slice(0, 40)} is not a CustomerSearchField`);
+  if (enumKey(operator as string) !== 'startswith') bad(`Operator ${(operator as string).slice(0, 40)} is not supported (only starts_with)`);
+  if ((value as string).length > 256) bad('Value is longer than 256 characters');
+  return { field: f as repo.CustomerFilter['field'], value: (value as string).toLowerCase() };
+}
+
+/** The opaque `MS-ContinuationToken`: the page's last cursor and the filter it was read with; anything else a client sends is 400·800002. */
+const encodeToken = (c: repo.CustomerCursor, filter?: repo.CustomerFilter) => Buffer.from(JSON.stringify(filter ? [...c, filter] : c)).toString('base64url');
+function decodeToken(token: string): { after: repo.CustomerCursor; filter?: repo.CustomerFilter } {
   try {
     const c = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(c) && c.length === 2 && typeof c[0] === 'string' && parseIsoDateTime(c[0]) !== undefined && isGuid(c[1])) {
-      return c as repo.CustomerCursor;
+    if (Array.isArray(c) && (c.length === 2 || c.length === 3) && typeof c[0] === 'string' && parseIsoDateTime(c[0]) !== undefined && isGuid(c[1])) {
+      const f = c[2] as repo.CustomerFilter | undefined;
+      if (f === undefined || (SEARCH_FIELDS.includes(f?.field) && typeof f?.value === 'string')) return { after: [c[0], c[1]], filter: f };
     }
   } catch {
     // falls through to the error
@@ -136,20 +164,34 @@ function decodeToken(token: string): repo.CustomerCursor {
 
 /**
  * A page of the partner's customers (`size`, 0 meaning the default, as the .NET SDK's unindexed query
- * sends), and the next ones with `seekOperation=Next` and the `MS-ContinuationToken` the previous page gave.
+ * sends), optionally filtered, and the next ones with `seekOperation=Next` and the `MS-ContinuationToken`
+ * the previous page gave (which keeps the filter; one sent with it must be the same).
  */
-export async function listCustomerPage(db: Queryable, tenantId: string, q: { size: number; seekOperation?: string; continuationToken?: string }) {
+export async function listCustomerPage(
+  db: Queryable,
+  tenantId: string,
+  q: { size: number; seekOperation?: string; continuationToken?: string; filter?: string },
+) {
   const size = q.size || DEFAULT_PAGE_SIZE;
   const seek = q.seekOperation ? parseEnum(q.seekOperation, SEEK_OPERATIONS, 'SeekOperation') : undefined;
   if (seek === 'Next' && !q.continuationToken) fail('InvalidRequestInput', 'seekOperation=Next needs the MS-ContinuationToken header.');
-  const after = seek === 'Next' ? decodeToken(q.continuationToken!) : undefined;
-  const rows = await repo.listCustomersAfter(db, tenantId, size + 1, after);
+  let filter = q.filter === undefined ? undefined : parseFilter(q.filter);
+  let after: repo.CustomerCursor | undefined;
+  if (seek === 'Next') {
+    const token = decodeToken(q.continuationToken!);
+    if (filter && JSON.stringify(filter) !== JSON.stringify(token.filter)) fail('InvalidRequestInput', 'filter differs from the one the continuation token was given for.');
+    [after, filter] = [token.after, token.filter];
+  }
+  const rows = await repo.listCustomersAfter(db, tenantId, size + 1, after, filter);
   const page = rows.slice(0, size);
-  const out: CustomerPage = collection(page.map((r) => renderCustomer(r.customer)), `/customers?size=${size}`);
+  // The filter as sent, or (a page after the first, read with the token alone) as the token keeps it.
+  const filterText = q.filter ?? (filter && JSON.stringify({ Field: filter.field, Value: filter.value, Operator: 'starts_with' }));
+  const query = `size=${size}${filterText !== undefined ? `&filter=${encodeURIComponent(filterText)}` : ''}`;
+  const out: CustomerPage = collection(page.map((r) => renderCustomer(r.customer)), `/customers?${query}`);
   if (rows.length > size) {
-    const token = encodeToken(page[page.length - 1].cursor);
+    const token = encodeToken(page[page.length - 1].cursor, filter);
     out.continuationToken = token;
-    out.links.next = { uri: `/customers?size=${size}&seekOperation=Next`, method: 'GET', headers: [{ key: 'MS-ContinuationToken', value: token }] };
+    out.links.next = { uri: `/customers?${query}&seekOperation=Next`, method: 'GET', headers: [{ key: 'MS-ContinuationToken', value: token }] };
   }
   return out;
 }
