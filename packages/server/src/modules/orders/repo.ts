@@ -209,8 +209,3 @@ export async function cancelOrderLines(q: Queryable, orderId: string, lineNumber
   );
   await q.query('UPDATE orders SET status = $2 WHERE id = $1', [orderId, status]);
 }
-
-/** The subscriptions of cancelled lines end at once. */
-export async function deleteSubscriptions(q: Queryable, ids: string[]): Promise<void> {
-  if (ids.length) await q.query(`UPDATE subscriptions SET status = 'deleted' WHERE id = ANY ($1::uuid[])`, [ids]);
-}

@@ -12,7 +12,8 @@ import { prepareLines } from '../carts/service.js';
 import { auditEntry, recordAudit, type Actor } from '../audit/service.js';
 import { clockAt } from '../clock/service.js';
 import { requireCustomer, type CustomerRecord } from '../customers/service.js';
-import { buildSubscription, type SubscriptionRecord } from '../subscriptions/service.js';
+import { buildSubscription, moveSubscriptions, type SubscriptionRecord } from '../subscriptions/service.js';
+import { lineTransition, orderTransition } from './lifecycle.js';
 import { insertSubscriptions } from '../subscriptions/repo.js';
 import { enqueueJobs } from '../provisioning/repo.js';
 import type { ProvisioningPolicy } from '../provisioning/service.js';
@@ -311,20 +312,6 @@ export async function createOrder(db: Database, actor: Actor, customerId: string
   });
 }
 
-/** Order statuses and the moves between them (STYLE.md 17); provisioning settles `pending` ones. */
-const ORDER_TRANSITIONS: Record<string, readonly string[]> = {
-  pending: ['completed', 'cancelled'],
-  completed: ['cancelled'],
-  cancelled: [],
-};
-
-function transition(order: repo.OrderRecord, to: string): string {
-  if (order.status !== to && !ORDER_TRANSITIONS[order.status]?.includes(to)) {
-    fail('OrderNotCancellable', `Order ${order.id} is ${order.status} and cannot become ${to}.`);
-  }
-  return to;
-}
-
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
@@ -365,10 +352,11 @@ export async function cancelOrder(db: Database, actor: Actor, customerId: string
     }
     const cancelled = new Set(lines.map((l) => l.lineItemNumber));
     const left = order.lines.some((l) => open(l) && !cancelled.has(l.lineItemNumber));
-    const status = left ? order.status : transition(order, 'cancelled');
+    const status = left ? order.status : orderTransition(order, 'cancelled');
+    for (const l of lines) lineTransition(l.provisioningStatus, 'Unfulfilled');
     if (lines.length) {
       await repo.cancelOrderLines(tx, order.id, [...cancelled], status);
-      await repo.deleteSubscriptions(tx, lines.flatMap((l) => (l.subscriptionId ? [l.subscriptionId] : [])));
+      await moveSubscriptions(tx, lines.flatMap((l) => (l.subscriptionId ? [l.subscriptionId] : [])), 'deleted', 'orderCancellation');
     }
     const rendered = renderOrder((await repo.findOrder(tx, actor.tenantId, customer.id, order.id))!);
     if (lines.length) await recordAudit(tx, [auditEntry(actor, customer.id, 'update_order', 'order', order.id, rendered)]);

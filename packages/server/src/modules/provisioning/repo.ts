@@ -102,6 +102,7 @@ export async function releaseJobs(q: Queryable, workerId: string, orderIds: stri
 
 export interface PendingLine {
   line_item_number: number;
+  provisioning_status: string;
   offer_id: string;
   subscription_id: string | null;
   friendly_name: string | null;
@@ -114,7 +115,7 @@ export interface PendingLine {
 /** The order's lines still waiting, locked for this transaction. */
 export async function lockPendingLines(q: Queryable, orderId: string) {
   return q.query<PendingLine>(
-    `SELECT line_item_number, offer_id, subscription_id, friendly_name, quantity, billing_cycle, term_duration, parent_subscription_id
+    `SELECT line_item_number, provisioning_status, offer_id, subscription_id, friendly_name, quantity, billing_cycle, term_duration, parent_subscription_id
        FROM order_line_items WHERE order_id = $1 AND provisioning_status = 'PrefulfillmentPending'
       ORDER BY line_item_number FOR UPDATE`,
     [orderId],
@@ -145,11 +146,6 @@ export async function settleOrder(q: Queryable, orderId: string) {
         AND NOT EXISTS (SELECT 1 FROM order_line_items l WHERE l.order_id = o.id AND l.provisioning_status = 'PrefulfillmentPending')`,
     [orderId],
   );
-}
-
-export async function setSubscriptionStatus(q: Queryable, ids: string[], status: string) {
-  if (!ids.length) return;
-  await q.query(`UPDATE subscriptions SET status = $2 WHERE id = ANY ($1::uuid[]) AND status = 'pending'`, [ids, status]);
 }
 
 export async function findFault(q: Queryable, tenantId: string, catalogItemIds: string[]) {

@@ -6,7 +6,8 @@
  */
 import type { Database } from '../../db/database.js';
 import { resolveCatalogItems } from '../catalog/service.js';
-import { buildSubscription, type SubscriptionRecord } from '../subscriptions/service.js';
+import { buildSubscription, moveSubscriptions, type SubscriptionRecord } from '../subscriptions/service.js';
+import { lineTransition } from '../orders/lifecycle.js';
 import { insertSubscriptions } from '../subscriptions/repo.js';
 import { partnerNow, untilSettled } from '../clock/service.js';
 import * as repo from './repo.js';
@@ -68,13 +69,13 @@ export async function runJob(db: Database, job: repo.JobRow, workerId: string, p
         }
         return {
           lineItemNumber: l.line_item_number,
-          status: 'Fulfilled' as const,
+          status: lineTransition(l.provisioning_status, 'Fulfilled'),
           subscriptionId: l.subscription_id ? null : created[created.length - 1].id,
           error: null,
         };
       });
       await insertSubscriptions(tx, created);
-      await repo.setSubscriptionStatus(tx, activated, 'active');
+      await moveSubscriptions(tx, activated, 'active', 'provisioning');
       await repo.settleLines(tx, job.order_id, settled);
       await repo.settleOrder(tx, job.order_id);
       await repo.finishJob(tx, job.order_id, 'done', null);
@@ -98,11 +99,11 @@ async function recordFailure(db: Database, job: repo.JobRow, workerId: string, p
       await repo.retryJobLater(tx, job.order_id, workerId, backoffDelay(owned.attempts, policy), message);
       return 'retry';
     }
-    await repo.setSubscriptionStatus(tx, lines.flatMap((l) => (l.subscription_id ? [l.subscription_id] : [])), 'deleted');
+    await moveSubscriptions(tx, lines.flatMap((l) => (l.subscription_id ? [l.subscription_id] : [])), 'deleted', 'provisioning');
     await repo.settleLines(
       tx,
       job.order_id,
-      lines.map((l) => ({ lineItemNumber: l.line_item_number, status: 'Unfulfilled' as const, subscriptionId: null, error: message })),
+      lines.map((l) => ({ lineItemNumber: l.line_item_number, status: lineTransition(l.provisioning_status, 'Unfulfilled'), subscriptionId: null, error: message })),
     );
     await repo.settleOrder(tx, job.order_id);
     await repo.finishJob(tx, job.order_id, 'failed', message);

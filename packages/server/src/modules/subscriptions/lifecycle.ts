@@ -10,14 +10,17 @@ import type { SeatWindow, SubscriptionRecord } from './repo.js';
 /** New commerce: cancel, and reduce seats, within 7 days (168 hours) of purchase, renewal or the seats' addition. */
 export const NEW_COMMERCE_WINDOW_MS = 168 * 3600 * 1000;
 
-/** What moves a subscription: provisioning, a partner's PATCH, the end of its term, or a full transition (upgrade). */
-export type Cause = 'provisioning' | 'patch' | 'termEnd' | 'transition';
+/**
+ * What moves a subscription: provisioning (the worker, or the clock's settle), a partner's PATCH, the
+ * end of its term, a full transition (upgrade), or the cancellation of the order line that bought it.
+ */
+export type Cause = 'provisioning' | 'patch' | 'termEnd' | 'transition' | 'orderCancellation';
 
 /** The status moves there are, and what may make each. Anything else is refused. */
 const TRANSITIONS: Record<string, Record<string, Cause[]>> = {
   pending: { active: ['provisioning'], deleted: ['provisioning'] },
-  active: { suspended: ['patch'], deleted: ['patch', 'transition'], expired: ['termEnd'] },
-  suspended: { active: ['patch'], deleted: ['patch'], expired: ['termEnd'] },
+  active: { suspended: ['patch'], deleted: ['patch', 'transition', 'orderCancellation'], expired: ['termEnd'] },
+  suspended: { active: ['patch'], deleted: ['patch', 'orderCancellation'], expired: ['termEnd'] },
   deleted: {},
   expired: {},
 };

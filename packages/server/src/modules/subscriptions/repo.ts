@@ -127,6 +127,21 @@ export async function findSubscription(q: Queryable, tenantId: string, customerI
   return rows[0] && normalize(rows[0]);
 }
 
+/** The statuses of subscriptions `ids`, row-locked for the caller's transaction (in id order: no deadlock between two movers). */
+export async function lockStatuses(q: Queryable, ids: string[]) {
+  return q.query<{ id: string; status: string }>('SELECT id, status FROM subscriptions WHERE id = ANY ($1::uuid[]) ORDER BY id FOR UPDATE', [ids]);
+}
+
+/** Writes new statuses (each a new version: a new etag). */
+export async function setStatuses(q: Queryable, moves: { id: string; status: string }[]): Promise<void> {
+  if (!moves.length) return;
+  await q.query(
+    `UPDATE subscriptions s SET status = x.status, version = s.version + 1
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text) WHERE s.id = x.id`,
+    [JSON.stringify(moves)],
+  );
+}
+
 /** Renewal states: a term ends for active and suspended subscriptions only. */
 const RUNNING = `status IN ('active', 'suspended')`;
 

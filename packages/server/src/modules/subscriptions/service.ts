@@ -14,7 +14,7 @@ import { resolveCatalogItems, type CatalogItem } from '../catalog/service.js';
 import { availabilityItemIds, findUpgradeTargets } from '../catalog/repo.js';
 import { clockAt, partnerNow, untilSettled } from '../clock/service.js';
 import { requireCustomer } from '../customers/service.js';
-import { NEW_COMMERCE_WINDOW_MS, addTerm, instructionsItemId, isNewCommerce, openWindows, planTermEnd, planUpdate } from './lifecycle.js';
+import { NEW_COMMERCE_WINDOW_MS, addTerm, instructionsItemId, isNewCommerce, openWindows, planTermEnd, planUpdate, transition, type Cause } from './lifecycle.js';
 import * as repo from './repo.js';
 
 export type { SubscriptionRecord } from './repo.js';
@@ -214,6 +214,18 @@ export async function updateSubscription(
     await recordAudit(tx, [auditEntry(actor, customer.id, 'update_subscription', 'subscription', row.id, after, before)]);
     return after;
   });
+}
+
+/**
+ * Moves subscriptions `ids` to status `to` for `cause` through the lifecycle's one `transition()`
+ * (STYLE.md 17), under their row locks: what the worker's provisioning and an order's cancellation do
+ * to the subscriptions of their lines. One already at `to` stays as it is; any other move the table
+ * lacks is refused (400·800092).
+ */
+export async function moveSubscriptions(q: Queryable, ids: string[], to: string, cause: Cause): Promise<void> {
+  if (!ids.length) return;
+  const rows = await repo.lockStatuses(q, ids);
+  await repo.setStatuses(q, rows.filter((r) => r.status !== to).map((r) => ({ id: r.id, status: transition(r.status, to, cause) })));
 }
 
 /** Who renews: Partner Center itself, recorded as the audit's application. */
