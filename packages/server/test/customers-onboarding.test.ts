@@ -263,6 +263,8 @@ describe('GET /v1/customers, a page at a time', () => {
       ['another operator', { Field: 'CompanyName', Value: 'c', Operator: 'equals' }, {}],
       ['a value that is no string', { Field: 'CompanyName', Value: 5, Operator: 'starts_with' }, {}],
       ['no operator', { Field: 'CompanyName', Value: 'c' }, {}],
+      ['a NUL escaped in the JSON (the fuzz test found it a 500)', '{"Field":"CompanyName","Value":"\\u0000","Operator":"starts_with"}', {}],
+      ['a lone surrogate escaped in the JSON', '{"Field":"Domain","Value":"a\\ud800","Operator":"starts_with"}', {}],
       ['another filter than the token\'s', { Field: 'Domain', Value: 'c', Operator: 'starts_with' }, { 'MS-ContinuationToken': token }],
     ] as const) {
       const f = typeof filter === 'string' ? filter : JSON.stringify(filter);

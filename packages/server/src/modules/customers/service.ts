@@ -6,6 +6,7 @@ import { fail } from '../../errors.js';
 import { collection, enumKey, isGuid, link, parseEnum, parseIsoDateTime, randomToken } from '../../wire.js';
 import { auditEntry, recordAudit, type Actor } from '../audit/service.js';
 import * as repo from './repo.js';
+import { isStorable } from '../../plugins/storable-input.js';
 
 export type { CustomerRecord, ReadCustomer } from './repo.js';
 
@@ -144,6 +145,8 @@ function parseFilter(text: string): repo.CustomerFilter {
   if (!f) bad(`Field ${(field as string).slice(0, 40)} is not a CustomerSearchField`);
   if (enumKey(operator as string) !== 'startswith') bad(`Operator ${(operator as string).slice(0, 40)} is not supported (only starts_with)`);
   if ((value as string).length > 256) bad('Value is longer than 256 characters');
+  // The query string was storable, but JSON escapes (`\u0000`, a lone `\ud800`) inside it need not be.
+  if (!isStorable(value as string)) bad('Value holds a NUL character or an unpaired surrogate');
   return { field: f as repo.CustomerFilter['field'], value: (value as string).toLowerCase() };
 }
 
