@@ -125,7 +125,7 @@ export async function placeOrders(tx: Writer, input: PlaceOrdersInput): Promise<
     });
   }
   await repo.insertOrders(tx, orders);
-  await repo.insertOrderLines(tx, orders.flatMap((o) => o.lines));
+  await repo.insertOrderLines(tx, input.partnerTenantId, orders.flatMap((o) => o.lines));
   await insertSubscriptions(tx, subscriptions);
   // Pending orders are provisioned later by a worker; the job is written in this same transaction.
   const waiting = orders.flatMap((o) =>
@@ -367,8 +367,8 @@ export async function cancelOrder(db: Database, actor: Actor, customerId: string
     const left = order.lines.some((l) => open(l) && !cancelled.has(l.lineItemNumber));
     const status = left ? order.status : transition(order, 'cancelled');
     if (lines.length) {
-      await repo.cancelOrderLines(tx, order.id, [...cancelled], status);
-      await repo.deleteSubscriptions(tx, lines.flatMap((l) => (l.subscriptionId ? [l.subscriptionId] : [])));
+      await repo.cancelOrderLines(tx, actor.tenantId, order.id, [...cancelled], status);
+      await repo.deleteSubscriptions(tx, actor.tenantId, lines.flatMap((l) => (l.subscriptionId ? [l.subscriptionId] : [])));
     }
     const rendered = renderOrder((await repo.findOrder(tx, actor.tenantId, customer.id, order.id))!);
     if (lines.length) await recordAudit(tx, [auditEntry(actor, customer.id, 'update_order', 'order', order.id, rendered)]);

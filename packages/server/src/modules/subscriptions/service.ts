@@ -259,7 +259,7 @@ const noMillis = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
 
 export async function getProvisioningStatus(db: Queryable, tenantId: string, customerId: string, subscriptionId: string): Promise<SubscriptionProvisioningStatus> {
   const { row } = await ownSubscription(db, tenantId, customerId, subscriptionId);
-  const line = await repo.findLineProvisioningStatus(db, row.orderId, row.id);
+  const line = await repo.findLineProvisioningStatus(db, tenantId, row.orderId, row.id);
   const status = line === 'Unfulfilled' ? 'failed' : row.status === 'pending' || line === 'PrefulfillmentPending' ? 'pending' : 'success';
   return {
     skuId: skuGuid(row),
@@ -281,7 +281,7 @@ const registrationStatusPath = (s: repo.SubscriptionRecord) => `/customers/${s.c
 
 export async function getRegistrationStatus(db: Queryable, tenantId: string, customerId: string, subscriptionId: string): Promise<SubscriptionRegistrationStatus> {
   const { row } = await ownSubscription(db, tenantId, customerId, subscriptionId);
-  const registered = await repo.findRegistration(db, row.id);
+  const registered = await repo.findRegistration(db, tenantId, row.id);
   return { subscriptionId: row.id, status: registered ? 'Registered' : 'NotRegistered', attributes: { objectType: 'SubscriptionRegistrationStatus' } };
 }
 
@@ -292,6 +292,6 @@ export async function getRegistrationStatus(db: Queryable, tenantId: string, cus
 export async function register(db: Queryable, tenantId: string, customerId: string, subscriptionId: string): Promise<string> {
   const { customer, row } = await ownSubscription(db, tenantId, customerId, subscriptionId);
   if (row.billingType !== 'usage') fail('NotAzureSubscription', `Subscription ${row.id} is not a valid Azure subscription.`);
-  await repo.insertRegistration(db, row.id, clockAt(customer.clockOffsetMs));
+  await repo.insertRegistration(db, tenantId, row.id, clockAt(customer.clockOffsetMs));
   return registrationStatusPath(row);
 }
