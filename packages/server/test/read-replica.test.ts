@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { call, engine, newPartner, startApp, type Partner, type TestContext } from './helpers.js';
 
 const primaryUrl = process.env.DATABASE_URL;
@@ -160,5 +161,18 @@ describe(`a replica that cannot answer leaves reads to the primary (${engine})`,
     const eventual = await call(ctx.app, 'GET', url, { token: p.appToken, headers: EVENTUAL });
     assert.equal(eventual.statusCode, 200, eventual.body);
     assert.deepEqual(eventual.json(), strong.json());
+  });
+});
+
+describe('PC_READ_REPLICA_URL is checked at start-up', () => {
+  test('a replica needs DATABASE_URL, and a postgres:// URL', () => {
+    const url = 'postgres://postgres@127.0.0.1:5499/test';
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', PC_READ_REPLICA_URL: url }).readReplicaUrl, url);
+    assert.equal(loadConfig({}).readReplicaUrl, undefined);
+    assert.throws(() => loadConfig({ PC_READ_REPLICA_URL: url }), (err: Error) => err instanceof ConfigError && /set DATABASE_URL too/.test(err.message));
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', PC_READ_REPLICA_URL: 'replica:5499' }),
+      (err: Error) => err instanceof ConfigError && /PC_READ_REPLICA_URL must be a postgres:\/\/ URL, not replica:/.test(err.message),
+    );
   });
 });

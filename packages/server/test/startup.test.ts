@@ -47,12 +47,6 @@ test('start-up mistakes: one line naming the cause, exit 1', { timeout: 120_000 
     ['a DATABASE_URL that is no URL', { DATABASE_URL: 'localhost/test' }, /DATABASE_URL is not a valid URL/],
     ['a DATABASE_URL with a port that is none', { DATABASE_URL: 'postgres://postgres@127.0.0.1:99999/test' }, /DATABASE_URL is not a valid URL/],
     ['a DATABASE_URL of another database', { DATABASE_URL: 'mysql://root@127.0.0.1/test' }, /DATABASE_URL must be a postgres:\/\/ URL, not mysql:/],
-    ['a read replica of PGlite', { PC_READ_REPLICA_URL: 'postgres://postgres@127.0.0.1:5499/test' }, /PC_READ_REPLICA_URL is a replica of DATABASE_URL: set DATABASE_URL too/],
-    [
-      'a PC_READ_REPLICA_URL that is no URL',
-      { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test', PC_READ_REPLICA_URL: 'replica:5499' },
-      /PC_READ_REPLICA_URL must be a postgres:\/\/ URL, not replica:/,
-    ],
     ['an unusable data directory', { PC_DATA_DIR: `${aFile}/data` }, /cannot use the data directory .*\/a-file\/data \(E[A-Z]+ on .*set PC_DATA_DIR/],
     ['a data directory that is a file', { PC_DATA_DIR: aFile }, /cannot use the data directory .*\/a-file \(ENOTDIR on .*set PC_DATA_DIR/],
     ['a directory holding other files', { PC_DATA_DIR: notADatabase }, /data directory .*my-project holds other files and no database.*new or empty directory/],
