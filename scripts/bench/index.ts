@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../packages/server/src/config.js';
 import type { DatabaseOptions } from '../../packages/server/src/db/database.js';
+import { parseArgs } from './args.js';
 import { load, round, type LoadSummary } from './load.js';
 import { formatProfile, mainProfile, summarizeProfile, type ProfileSummary } from './profile.js';
 import { pgliteRunner, postgresRunner, replay, type RawResult } from './raw-sql.js';
@@ -43,21 +44,7 @@ const usage = `npm run bench [-- options]
   --out=bench-results/latest.json`;
 
 function options() {
-  const args = new Map<string, string>();
-  for (const a of process.argv.slice(2)) {
-    if (a === '--help' || a === '-h') {
-      console.log(usage);
-      process.exit(0);
-    }
-    const m = /^--([\w-]+)(?:=(.*))?$/.exec(a);
-    if (!m) throw new Error(`unknown argument ${a}\n${usage}`);
-    args.set(m[1], m[2] ?? 'true');
-  }
-  const num = (name: string, dflt: number) => {
-    const v = Number(args.get(name) ?? dflt);
-    if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} must be a number`);
-    return v;
-  };
+  const { args, num } = parseArgs(usage);
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const engines = (args.get('engines') ?? (databaseUrl ? 'pglite,postgres' : 'pglite')).split(',') as Engine[];
   for (const e of engines) {

@@ -9,6 +9,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl?: string;
+  /** A streaming replica of DATABASE_URL that reads a caller allows to be stale may use (docs/scaling.md). */
+  readReplicaUrl?: string;
   /** PostgreSQL schema to use instead of the connection's default (tests run side by side this way). */
   dbSchema?: string;
   /** Connections each process keeps to PostgreSQL at most (PGlite has one). */
@@ -71,18 +73,25 @@ function wholeNumber(name: string, value: string | number): number {
 }
 
 /** A postgres:// URL, or a ConfigError saying what is wrong with it (node-postgres would ignore another scheme). */
-function databaseUrl(value: string | undefined): string | undefined {
+function databaseUrl(value: string | undefined, name = 'DATABASE_URL'): string | undefined {
   if (!value) return undefined;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError('DATABASE_URL is not a valid URL: expected postgres://user:password@host:5432/database.');
+    throw new ConfigError(`${name} is not a valid URL: expected postgres://user:password@host:5432/database.`);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, not ${url.protocol}//…: expected postgres://user:password@host:5432/database.`);
+    throw new ConfigError(`${name} must be a postgres:// URL, not ${url.protocol}//…: expected postgres://user:password@host:5432/database.`);
   }
   return value;
+}
+
+/** PC_READ_REPLICA_URL: a replica of the PostgreSQL in DATABASE_URL (PGlite has none). */
+function readReplicaUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const url = databaseUrl(env.PC_READ_REPLICA_URL, 'PC_READ_REPLICA_URL');
+  if (url && !env.DATABASE_URL) throw new ConfigError('PC_READ_REPLICA_URL is a replica of DATABASE_URL: set DATABASE_URL too (embedded PGlite has no replicas).');
+  return url;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -94,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: databaseUrl(env.DATABASE_URL),
+    readReplicaUrl: readReplicaUrl(env),
     dbSchema: env.PC_DB_SCHEMA || undefined,
     dbPoolSize: positiveInteger('PC_DB_POOL_SIZE', env.PC_DB_POOL_SIZE ?? DEFAULT_POOL_SIZE),
     dataDir: env.PC_DATA_DIR ?? './.data',
@@ -132,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** Where the configured database is, for openDatabase: every entry point opens it the same way. */
 export const databaseOptions = (config: Config): DatabaseOptions => ({
   url: config.databaseUrl,
+  replicaUrl: config.readReplicaUrl,
   dataDir: config.dataDir,
   schema: config.dbSchema,
   poolSize: config.dbPoolSize,

@@ -25,7 +25,7 @@ const CHECKS: [string, string][] = [
         (SELECT coalesce(array_agg(DISTINCT l.line->>'orderGroup' ORDER BY l.line->>'orderGroup'), '{}')
            FROM jsonb_array_elements(c.line_items) AS l(line) WHERE l.line ? 'orderGroup')
         IS DISTINCT FROM
-        (SELECT coalesce(array_agg(o.order_group ORDER BY o.order_group), '{}') FROM orders o WHERE o.cart_id = c.id)`,
+        (SELECT coalesce(array_agg(o.order_group ORDER BY o.order_group), '{}') FROM orders o WHERE o.partner_tenant_id = c.partner_tenant_id AND o.cart_id = c.id)`,
   ],
   [
     // Each group's lines in cart order, each add-on after its base line: the order lines' numbering.
@@ -44,7 +44,8 @@ const CHECKS: [string, string][] = [
         IS DISTINCT FROM
         (SELECT coalesce(jsonb_agg(jsonb_build_array(o.order_group, ol.offer_id, to_jsonb(ol.quantity), ol.term_duration)
                                    ORDER BY o.order_group, ol.line_item_number), '[]')
-           FROM orders o JOIN order_line_items ol ON ol.order_id = o.id WHERE o.cart_id = c.id)`,
+           FROM orders o JOIN order_line_items ol ON ol.partner_tenant_id = o.partner_tenant_id AND ol.order_id = o.id
+          WHERE o.partner_tenant_id = c.partner_tenant_id AND o.cart_id = c.id)`,
   ],
   [
     "an Ordered cart's stored result names other orders than it has",
@@ -52,53 +53,52 @@ const CHECKS: [string, string][] = [
       WHERE c.status = 'Ordered' AND
         (SELECT coalesce(array_agg(r->>'id' ORDER BY r->>'id'), '{}') FROM jsonb_array_elements(c.checkout_result->'orders') r)
         IS DISTINCT FROM
-        (SELECT coalesce(array_agg(o.id ORDER BY o.id), '{}') FROM orders o WHERE o.cart_id = c.id)`,
+        (SELECT coalesce(array_agg(o.id ORDER BY o.id), '{}') FROM orders o WHERE o.partner_tenant_id = c.partner_tenant_id AND o.cart_id = c.id)`,
   ],
   [
     'an Active cart has orders but is not marked partly ordered (checkout would not see them)',
     `SELECT c.id::text AS what FROM carts c
-      WHERE c.status = 'Active' AND NOT c.partly_ordered AND EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = c.id)`,
+      WHERE c.status = 'Active' AND NOT c.partly_ordered
+        AND EXISTS (SELECT 1 FROM orders o WHERE o.partner_tenant_id = c.partner_tenant_id AND o.cart_id = c.id)`,
   ],
   [
     "an Active cart has orders for all of its groups (it should be Ordered)",
     `SELECT c.id::text AS what FROM carts c
-      WHERE c.status = 'Active' AND EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = c.id) AND NOT EXISTS (
+      WHERE c.status = 'Active' AND EXISTS (SELECT 1 FROM orders o WHERE o.partner_tenant_id = c.partner_tenant_id AND o.cart_id = c.id) AND NOT EXISTS (
         SELECT 1 FROM jsonb_array_elements(c.line_items) AS l(line) WHERE l.line ? 'orderGroup'
-           AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = c.id AND o.order_group = l.line->>'orderGroup'))`,
+           AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.partner_tenant_id = c.partner_tenant_id AND o.cart_id = c.id
+                           AND o.order_group = l.line->>'orderGroup'))`,
   ],
   [
     'an order has no lines',
-    `SELECT o.id AS what FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_line_items l WHERE l.order_id = o.id)`,
+    `SELECT o.id AS what FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_line_items l WHERE l.partner_tenant_id = o.partner_tenant_id AND l.order_id = o.id)`,
   ],
   [
     "an order's line numbers are not 0..n-1",
-    `SELECT order_id AS what FROM order_line_items GROUP BY order_id HAVING max(line_item_number) <> count(*) - 1 OR min(line_item_number) <> 0`,
+    `SELECT order_id AS what FROM order_line_items GROUP BY partner_tenant_id, order_id HAVING max(line_item_number) <> count(*) - 1 OR min(line_item_number) <> 0`,
   ],
   [
     'a completed order has a line that is not fulfilled',
-    `SELECT o.id AS what FROM orders o JOIN order_line_items l ON l.order_id = o.id
+    `SELECT o.id AS what FROM orders o JOIN order_line_items l ON l.partner_tenant_id = o.partner_tenant_id AND l.order_id = o.id
       WHERE o.status = 'completed' AND l.provisioning_status <> 'Fulfilled'`,
   ],
   [
     "an order line's subscription is missing or belongs to another order",
     `SELECT l.order_id || '#' || l.line_item_number AS what FROM order_line_items l
-      LEFT JOIN subscriptions s ON s.id = l.subscription_id
+      LEFT JOIN subscriptions s ON s.partner_tenant_id = l.partner_tenant_id AND s.id = l.subscription_id
       WHERE l.subscription_id IS NOT NULL AND (s.id IS NULL OR s.order_id <> l.order_id)`,
   ],
   [
     'a subscription names an order that does not exist',
     `SELECT s.id::text AS what FROM subscriptions s
-      WHERE s.order_id IS NOT NULL AND s.order_id <> '' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = s.order_id)`,
+      WHERE s.order_id IS NOT NULL AND s.order_id <> '' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.partner_tenant_id = s.partner_tenant_id AND o.id = s.order_id)`,
   ],
+  // An order's and a provisioning job's partner is their cart's and order's by foreign key
+  // (020_shard_keys.sql: references between tenant tables go through partner_tenant_id).
   [
-    "an order's customer or partner differs from its cart's",
-    `SELECT o.id AS what FROM orders o JOIN carts c ON c.id = o.cart_id
-      WHERE o.customer_id <> c.customer_id OR o.partner_tenant_id <> c.partner_tenant_id`,
-  ],
-  [
-    "a provisioning job's partner differs from its order's",
-    `SELECT j.order_id AS what FROM provisioning_jobs j JOIN orders o ON o.id = j.order_id
-      WHERE j.partner_tenant_id <> o.partner_tenant_id`,
+    "an order's customer differs from its cart's",
+    `SELECT o.id AS what FROM orders o JOIN carts c ON c.partner_tenant_id = o.partner_tenant_id AND c.id = o.cart_id
+      WHERE o.customer_id <> c.customer_id`,
   ],
 ];
 

@@ -329,7 +329,12 @@ describe('fuzz', () => {
     );
     await fc.assert(
       fc.asyncProperty(
-        fc.dictionary(fc.constantFrom('ms-requestid', 'ms-correlationid', 'ms-cv', 'x-locale', 'accept', 'if-match', 'ms-contract-version', 'expect'), headerValue, { maxKeys: 5 }),
+        fc.dictionary(
+          fc.constantFrom('ms-requestid', 'ms-correlationid', 'ms-cv', 'x-locale', 'accept', 'if-match', 'ms-contract-version', 'expect', 'consistencylevel'),
+          // ConsistencyLevel: its one meaningful value in several spellings, and anything else.
+          fc.oneof(headerValue, fc.constantFrom('eventual', 'Eventual', ' eventual ', 'strong')),
+          { maxKeys: 5 },
+        ),
         async (headers) => {
           const res = await ctx.app.inject({ method: 'GET', url: `/v1/customers/${c.id}/carts/${c.cartId}`, headers: { ...headers, authorization: `Bearer ${p.appToken}` } });
           judge(res, `headers ${JSON.stringify(headers).slice(0, 160)}`);

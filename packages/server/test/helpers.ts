@@ -22,10 +22,10 @@ export interface TestContext {
 /** Which engine this run uses: PostgreSQL when DATABASE_URL is set. */
 export const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
-export async function openTestDatabase(): Promise<Database> {
+export async function openTestDatabase({ replicaUrl }: { replicaUrl?: string } = {}): Promise<Database> {
   const schema = `test_${randomBytes(6).toString('hex')}`;
   const loadDataDir = process.env.DATABASE_URL ? undefined : await pgliteTemplate();
-  const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: 'memory://', schema, dropSchemaOnClose: true, loadDataDir });
+  const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: 'memory://', schema, dropSchemaOnClose: true, loadDataDir, replicaUrl });
   await migrate(db); // nothing left to do on a copy of the template, which this checks
   await seedCatalog(db);
   return db;
@@ -72,7 +72,7 @@ function pgliteTemplate(): Promise<Blob | undefined> {
 /** Builds the app on a fresh, migrated and seeded database (demo world included). */
 export async function startApp(env: Record<string, string> = {}): Promise<TestContext> {
   const config = loadConfig({ ...env, PC_DATA_DIR: 'memory://' });
-  const db = await openTestDatabase();
+  const db = await openTestDatabase({ replicaUrl: config.readReplicaUrl });
   if (config.seedDemo) await seedDemo(db, config);
   const app = await buildApp({ config, db, ...(process.env.TEST_LOG ? { logger: { level: 'error' } } : {}) });
   await app.ready();

@@ -34,6 +34,14 @@ export interface Database extends Queryable {
   close(): Promise<void>;
   /** SQL statements run so far (transaction control excluded): lets tests hold a statement budget. */
   readonly statementCount: number;
+  /**
+   * Where reads that may be stale go (a caller that sent `ConsistencyLevel: eventual`): a streaming
+   * replica when one is configured (`PC_READ_REPLICA_URL`), otherwise this database. Its `query` runs
+   * on the replica, falling back to the primary when the replica cannot answer (down, or behind on
+   * the schema); its `transaction` is the primary's, so a use case that writes still writes there.
+   * Inside a transaction it is the transaction itself.
+   */
+  readonly reader: Database;
 }
 
 /** PostgreSQL connections per process unless configured (`PC_DB_POOL_SIZE`). */
@@ -49,6 +57,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Drop `schema` when closing (test databases only). */
   dropSchemaOnClose?: boolean;
+  /** postgres:// URL of a streaming replica of `url`, for reads that may be stale (`Database.reader`). */
+  replicaUrl?: string;
   /**
    * PGlite only: start from this dump of a data directory (`PGlite.dumpDataDir`) rather than from
    * initdb, which costs seconds of CPU; the tests open each database from one migrated and seeded.
@@ -65,7 +75,7 @@ export interface DatabaseOptions {
  * its own transaction joins it instead. Lets several use cases commit or roll back as one.
  */
 export function withinTransaction(db: Database, tx: Queryable): Database {
-  return {
+  const scoped: Database = {
     kind: db.kind,
     location: db.location,
     get statementCount() {
@@ -74,7 +84,11 @@ export function withinTransaction(db: Database, tx: Queryable): Database {
     query: (sql, params) => tx.query(sql, params),
     transaction: (fn) => fn(tx),
     close: async () => {},
+    get reader() {
+      return scoped;
+    },
   };
+  return scoped;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
@@ -147,19 +161,30 @@ async function run(client: pg.Pool | pg.PoolClient, sql: string, params: unknown
   }
 }
 
-async function openPostgres(url: string, { schema, poolSize = DEFAULT_POOL_SIZE, dropSchemaOnClose = false, progress }: DatabaseOptions): Promise<Database> {
+const where = (url: string) => {
   const safeUrl = new URL(url);
-  safeUrl.password = '';
-  const location = `PostgreSQL at ${safeUrl.host}${safeUrl.pathname}${schema ? ` (schema ${schema})` : ''}`;
-  progress?.(`connecting to ${location}`);
+  return `${safeUrl.host}${safeUrl.pathname}`;
+};
+
+function postgresPool(url: string, poolSize: number, schema: string | undefined, connectionTimeoutMillis?: number): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
+    connectionTimeoutMillis,
     // A schema of its own keeps parallel test runs apart on one database.
     options: schema ? `-c search_path=${quoteIdent(schema)}` : undefined,
   });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  return pool;
+}
+
+async function openPostgres(url: string, { schema, poolSize = DEFAULT_POOL_SIZE, dropSchemaOnClose = false, progress, replicaUrl }: DatabaseOptions): Promise<Database> {
+  const location = `PostgreSQL at ${where(url)}${schema ? ` (schema ${schema})` : ''}${replicaUrl ? `, stale-allowed reads at ${where(replicaUrl)}` : ''}`;
+  progress?.(`connecting to ${location}`);
+  const pool = postgresPool(url, poolSize, schema);
+  // A replica that does not answer must not hold a read long: after 2 s of trying, the primary answers it.
+  const replica = replicaUrl ? postgresPool(replicaUrl, poolSize, schema, 2000) : undefined;
   // IF NOT EXISTS is no guard against a process creating the same schema at the same moment: its
   // catalog row then collides (23505); either way the schema exists.
   if (schema) {
@@ -167,23 +192,44 @@ async function openPostgres(url: string, { schema, poolSize = DEFAULT_POOL_SIZE,
       if (err.code !== '23505' && err.code !== '42P06') throw err;
     });
   }
-  return poolDatabase(pool, {
-    kind: 'postgres',
-    location,
-    async close() {
-      if (schema && dropSchemaOnClose) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
-      await pool.end();
+  return poolDatabase(
+    pool,
+    {
+      kind: 'postgres',
+      location,
+      async close() {
+        await replica?.end();
+        if (schema && dropSchemaOnClose) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+        await pool.end();
+      },
     },
-  });
+    replica,
+  );
 }
 
-/** A Database over a node-postgres pool (a PostgreSQL server's connections, or PGlite's one). */
-function poolDatabase(pool: pg.Pool, engine: Pick<Database, 'kind' | 'location' | 'close'>): Database {
+/**
+ * Whether a read the replica failed may run on the primary instead: the replica is unreachable, slow to
+ * connect or going away (connection errors, class 08, 57P0x), cancelled the read for a conflict with
+ * its WAL replay (40001: on a standby, only that), or has not replayed yet the schema the statement
+ * names (42P01, 3F000: a migration just ran). A read is safe to run twice; any other error is the
+ * statement's own and goes up, a write sent to the replica (25006) included: a bug to see, not to hide.
+ */
+function primaryCanAnswer(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return /^(08|57P0)/.test(code) || ['40001', '42P01', '3F000', 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE'].includes(code) ||
+    /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test((err as Error).message ?? '');
+}
+
+/** A Database over a node-postgres pool (a PostgreSQL server's connections, or PGlite's one), with reads that may be stale on `replica`. */
+function poolDatabase(pool: pg.Pool, engine: Pick<Database, 'kind' | 'location' | 'close'>, replica?: pg.Pool): Database {
   let statements = 0;
-  return {
+  const db: Database = {
     ...engine,
     get statementCount() {
       return statements;
+    },
+    get reader() {
+      return reader;
     },
     async query<T>(sql: string, params?: unknown[]) {
       statements++;
@@ -210,4 +256,28 @@ function poolDatabase(pool: pg.Pool, engine: Pick<Database, 'kind' | 'location' 
       }
     },
   };
+  const reader: Database = !replica
+    ? db
+    : {
+        kind: engine.kind,
+        get statementCount() {
+          return statements;
+        },
+        get reader() {
+          return reader;
+        },
+        location: `${engine.location} (its replica)`,
+        async query<T>(sql: string, params?: unknown[]) {
+          try {
+            statements++;
+            return (await run(replica, sql, params, false)).rows as T[];
+          } catch (err) {
+            if (!primaryCanAnswer(err)) throw err;
+            return db.query<T>(sql, params);
+          }
+        },
+        transaction: (fn) => db.transaction(fn),
+        close: async () => {},
+      };
+  return db;
 }

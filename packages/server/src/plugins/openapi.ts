@@ -75,6 +75,29 @@ function errorStatuses(url: string, route: RouteOptions, schema: FastifySchema, 
 }
 
 type Operation = { 'x-optional-body'?: boolean; requestBody?: { required?: boolean } };
+type ObjectSchema = { type?: string; properties?: Record<string, unknown>; required?: string[] };
+
+/**
+ * The request headers of a route for the document: a `/v1` read (GET, HEAD) also takes
+ * `ConsistencyLevel` (plugins/read-consistency.ts); the route's own header schema is left as it is.
+ */
+function documentedHeaders(url: string, route: RouteOptions, headers: unknown): unknown {
+  if (!url.startsWith('/v1/') || !methodsOf(route).some((m) => m === 'GET' || m === 'HEAD')) return headers;
+  const own = (headers ?? { type: 'object' }) as ObjectSchema;
+  return {
+    ...own,
+    properties: {
+      ...own.properties,
+      ConsistencyLevel: {
+        type: 'string',
+        enum: ['eventual'],
+        description:
+          '`eventual`: the answer may be a moment old (served by a read replica when the server has one, PC_READ_REPLICA_URL), ' +
+          "as Microsoft Graph's header of that name. Without it the read sees every write that has been answered, the caller's own included.",
+      },
+    },
+  };
+}
 type Security = { [scheme: string]: string[] }[];
 
 /** Security schemes: the partner's bearer token, and in sandbox mode a sign-in at the sandbox's token endpoint. */
@@ -161,6 +184,7 @@ export default fp(async function openapi(app: FastifyInstance) {
         url,
         schema: {
           ...rest,
+          headers: documentedHeaders(url, route, rest.headers),
           security: securityOf(url, schema, config, partner),
           response: { ...errors, ...(schema.response as object), ...docResponses },
           ...(optionalBody && { 'x-optional-body': true }),

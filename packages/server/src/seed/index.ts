@@ -54,14 +54,19 @@ async function seedDemoLocked(db: Database, config: Config): Promise<void> {
     userObjectId: DEMO.userObjectId,
   });
   const [cart] = await db.query<{ status: string; expired: boolean; ordered_from: boolean }>(
-    `SELECT status, expiration_timestamp <= now() AS expired, EXISTS (SELECT 1 FROM orders WHERE cart_id = carts.id) AS ordered_from
-       FROM carts WHERE id = $1`,
-    [DEMO.cartId],
+    `SELECT status, expiration_timestamp <= now() AS expired,
+            EXISTS (SELECT 1 FROM orders o WHERE o.partner_tenant_id = carts.partner_tenant_id AND o.cart_id = carts.id) AS ordered_from
+       FROM carts WHERE partner_tenant_id = $2 AND id = $1`,
+    [DEMO.cartId, DEMO.tenantId],
   );
   if (cart && (cart.status === 'Ordered' || !cart.expired || cart.ordered_from)) return;
-  await db.query('DELETE FROM carts WHERE id = $1', [DEMO.cartId]);
-  await db.query('DELETE FROM subscriptions WHERE id = $1 AND order_id IS NULL', [DEMO.azureSubscriptionId]);
-  await db.query('DELETE FROM customers WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM orders WHERE customer_id = $1)', [DEMO.customerId]);
+  await db.query('DELETE FROM carts WHERE partner_tenant_id = $2 AND id = $1', [DEMO.cartId, DEMO.tenantId]);
+  await db.query('DELETE FROM subscriptions WHERE partner_tenant_id = $2 AND id = $1 AND order_id IS NULL', [DEMO.azureSubscriptionId, DEMO.tenantId]);
+  await db.query(
+    `DELETE FROM customers WHERE partner_tenant_id = $2 AND id = $1
+        AND NOT EXISTS (SELECT 1 FROM orders WHERE partner_tenant_id = $2 AND customer_id = $1)`,
+    [DEMO.customerId, DEMO.tenantId],
+  );
   await addSandboxCustomer(db, { tenantId: DEMO.tenantId, clientId: config.sandbox.clientId }, {
     id: DEMO.customerId,
     commerceId: DEMO.commerceId,

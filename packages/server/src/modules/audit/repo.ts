@@ -55,7 +55,7 @@ export const listAudit = (q: Queryable, tenantId: string, start: Date, end: Date
   q.query<AuditRow>(
     `SELECT a.id, a.customer_id, a.operation_type, a.resource_type, a.resource_id, a.resource_new_value, a.resource_old_value, a.application_id,
             a.user_id, a.user_principal_name, a.request_id, a.correlation_id, a.operation_date, c.company_name
-       FROM audit_records a LEFT JOIN customers c ON c.id = a.customer_id
+       FROM audit_records a LEFT JOIN customers c ON c.partner_tenant_id = a.partner_tenant_id AND c.id = a.customer_id
       WHERE a.partner_tenant_id = $1 AND a.operation_date >= $2 AND a.operation_date < $3 AND ($5::uuid IS NULL OR a.customer_id = $5)
       ORDER BY a.operation_date, a.id LIMIT $4`,
     [tenantId, start, end, size, customerId ?? null],

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AuditRecord, Collection } from '@partner-commerce/contract';
 import * as service from './service.js';
 import { WithDefault } from '../../schemas.js';
+import { readDb } from '../../plugins/read-consistency.js';
 
 const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/auditrecords', {
@@ -19,7 +20,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }),
       response: { 200: Collection(AuditRecord) },
     },
-  }, (req) => service.listAuditRecords(app.db, req.principal.tenantId, req.query));
+  }, (req) => service.listAuditRecords(readDb(req), req.principal.tenantId, req.query));
 };
 
 export default auditRoutes;

@@ -78,7 +78,7 @@ const findCartSql = (lock: LockMode, withCatalog: boolean) =>
           c.partly_ordered, c.line_items,
           to_jsonb(cu) || jsonb_build_object('clock_offset_ms', ${offsetOf('cu.partner_tenant_id')}) AS customer
           ${withCatalog ? `, (SELECT jsonb_agg(ci) FROM (${catalogItemsSql(CART_ITEM_IDS)}) ci) AS catalog_items` : ''}
-     FROM carts c JOIN customers cu ON cu.id = c.customer_id
+     FROM carts c JOIN customers cu ON cu.partner_tenant_id = c.partner_tenant_id AND cu.id = c.customer_id
     WHERE c.id = $1 AND c.customer_id = $2 AND c.partner_tenant_id = $3
     ${LOCKS[lock]}`;
 const FIND_CART_SQL = Object.fromEntries(
@@ -142,20 +142,21 @@ export async function findCartIdByCreationRequest(q: Queryable, tenantId: string
 export async function updateCart(q: Queryable, cart: CartRecord): Promise<void> {
   await q.query(
     `UPDATE carts SET last_modified_timestamp = $2, last_modified_user = $3, partner_on_record_attestation_accepted = $4, line_items = $5
-      WHERE id = $1`,
-    [cart.id, cart.lastModifiedTimestamp, cart.lastModifiedUser, cart.partnerOnRecordAttestationAccepted, JSON.stringify(cart.lineItems)],
+      WHERE partner_tenant_id = $6 AND id = $1`,
+    [cart.id, cart.lastModifiedTimestamp, cart.lastModifiedUser, cart.partnerOnRecordAttestationAccepted, JSON.stringify(cart.lineItems), cart.partnerTenantId],
   );
 }
 
 /** Marks an Active cart as holding orders of some of its groups (a partial checkout). */
-export async function markPartlyOrdered(q: Writer, cartId: string): Promise<void> {
-  await q.query(`UPDATE carts SET partly_ordered = true WHERE id = $1 AND status = 'Active'`, [cartId]);
+export async function markPartlyOrdered(q: Writer, tenantId: string, cartId: string): Promise<void> {
+  await q.query(`UPDATE carts SET partly_ordered = true WHERE partner_tenant_id = $2 AND id = $1 AND status = 'Active'`, [cartId, tenantId]);
 }
 
 /** Marks the cart ordered and keeps the checkout result that later checkouts replay. */
-export async function markOrdered(q: Writer, cartId: string, result: CartCheckoutResult): Promise<void> {
-  await q.query(`UPDATE carts SET status = 'Ordered', checkout_result = $2 WHERE id = $1 AND status = 'Active'`, [
+export async function markOrdered(q: Writer, tenantId: string, cartId: string, result: CartCheckoutResult): Promise<void> {
+  await q.query(`UPDATE carts SET status = 'Ordered', checkout_result = $2 WHERE partner_tenant_id = $3 AND id = $1 AND status = 'Active'`, [
     cartId,
     JSON.stringify(result),
+    tenantId,
   ]);
 }

@@ -5,6 +5,7 @@ import { Cart, CartCheckoutResult, CartInput } from '@partner-commerce/contract'
 import { CartParams, CustomerParams } from '../../schemas.js';
 import * as service from './service.js';
 import { actorOf } from '../../plugins/auth.js';
+import { readDb } from '../../plugins/read-consistency.js';
 
 const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['carts'];
@@ -27,7 +28,7 @@ const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/customers/:customerId/carts/:cartId', {
     schema: { tags, operationId: 'getCart', summary: 'Get a cart', params: CartParams, response: { 200: Cart } },
-  }, (req) => service.getCart(app.db, actorOf(req), req.params.customerId, req.params.cartId));
+  }, (req) => service.getCart(readDb(req), actorOf(req), req.params.customerId, req.params.cartId));
 
   // The update doc's example path ends in a slash; ignoreTrailingSlash (app.ts) serves both.
   app.put('/customers/:customerId/carts/:cartId', {

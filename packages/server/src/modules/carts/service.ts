@@ -53,7 +53,7 @@ export function renderCart(cart: repo.CartRecord): Cart {
 /** What the rules need to judge the lines: their catalog items and the customer's subscriptions they name. */
 async function lineContext(q: Queryable, customer: CustomerRecord, lines: CartLineItem[], now: Date): Promise<LineContext> {
   const items = await resolveCatalogItems(q, referencedItemIds(lines));
-  const owned = await findOwnedSubscriptions(q, customer.id, referencedSubscriptionIds(lines));
+  const owned = await findOwnedSubscriptions(q, customer.partnerTenantId, customer.id, referencedSubscriptionIds(lines));
   return { now: now.getTime(), customerCountry: customer.country, items, subscriptions: new Map(owned.map((s) => [s.id, s])) };
 }
 
@@ -228,13 +228,13 @@ export async function checkout(
       }
       const items = catalogItemsById(catalogItems);
       // Only a cart a partial checkout left Active has earlier orders; the locked row's flag says so.
-      const earlier = cart.partlyOrdered ? await listCartOrders(tx, cart.id) : [];
+      const earlier = cart.partlyOrdered ? await listCartOrders(tx, cart.partnerTenantId, cart.id) : [];
       const done = new Set(earlier.map((o) => o.orderGroup));
       const orderErrors: OrderError[] = [];
       const toOrder: OrderGroupSpec[] = [];
       const groups = groupSpecs(cart.lineItems, items).filter((g) => !done.has(g.orderGroup));
       const scopes = groups.flatMap((g) => g.lines.flatMap(({ line, item }) => scopeNeedingRegistration(line, item) ?? []));
-      const registered = new Set(await registeredSubscriptions(tx, customer.id, scopes));
+      const registered = new Set(await registeredSubscriptions(tx, cart.partnerTenantId, customer.id, scopes));
       for (const group of groups) {
         const problem = groupProblem(group, items, registered);
         if (problem) orderErrors.push(problem);
@@ -263,8 +263,8 @@ export async function checkout(
         writes,
         result.orders.filter((o) => placed.some((p) => p.id === o.id)).map((o) => auditEntry(principal, customer.id, 'create_order', 'order', o.id, o)),
       );
-      if (orderErrors.length === 0) await repo.markOrdered(writes, cart.id, result);
-      else if (placed.length > 0 && !cart.partlyOrdered) await repo.markPartlyOrdered(writes, cart.id);
+      if (orderErrors.length === 0) await repo.markOrdered(writes, cart.partnerTenantId, cart.id, result);
+      else if (placed.length > 0 && !cart.partlyOrdered) await repo.markPartlyOrdered(writes, cart.partnerTenantId, cart.id);
       await writes.run(tx);
       return result;
     });

@@ -1,6 +1,7 @@
 /** Customer SQL. Every read is scoped by the partner tenant: another partner's customer is not found. */
 import type { Queryable } from '../../db/database.js';
 import { offsetOf } from '../clock/repo.js';
+import { fail } from '../../errors.js';
 
 export interface CustomerRecord {
   id: string;
@@ -50,27 +51,41 @@ export async function findCustomer(q: Queryable, tenantId: string, customerId: s
   return rows[0] && toCustomerRecord(rows[0]);
 }
 
-export async function insertCustomer(q: Queryable, c: CustomerRecord): Promise<void> {
-  await q.query(
-    `INSERT INTO customers (id, partner_tenant_id, commerce_id, company_name, domain, country, culture, billing_contact)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-    [c.id, c.partnerTenantId, c.commerceId, c.companyName, c.domain, c.country, c.culture, c.billingContact],
-  );
-}
-
-/** Inserts a new customer unless its domain is taken (by any partner's customer); false when it is. */
-export async function insertNewCustomer(q: Queryable, c: CustomerRecord): Promise<boolean> {
+/**
+ * Claims the customer's domain for it, across partners (020_shard_keys.sql: the claim is a row of
+ * its own, keyed by the domain, as no tenant shard can hold a cross-partner unique constraint). The
+ * same customer claiming it again keeps it; false when another customer holds it.
+ */
+async function claimDomain(q: Queryable, c: CustomerRecord): Promise<boolean> {
   const rows = await q.query(
-    `INSERT INTO customers (id, partner_tenant_id, commerce_id, company_name, domain, country, culture, billing_contact)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (domain) DO NOTHING RETURNING id`,
-    [c.id, c.partnerTenantId, c.commerceId, c.companyName, c.domain, c.country, c.culture, c.billingContact],
+    `INSERT INTO customer_domains AS d (domain, partner_tenant_id, customer_id) VALUES ($1, $2, $3)
+     ON CONFLICT (domain) DO UPDATE SET customer_id = EXCLUDED.customer_id
+      WHERE d.partner_tenant_id = EXCLUDED.partner_tenant_id AND d.customer_id = EXCLUDED.customer_id
+     RETURNING 1`,
+    [c.domain.toLowerCase(), c.partnerTenantId, c.id],
   );
   return rows.length > 0;
 }
 
-/** Whether any customer (of any partner) has `domain`: domains are global, as Entra ID's are. */
+const INSERT_CUSTOMER = `INSERT INTO customers (id, partner_tenant_id, commerce_id, company_name, domain, country, culture, billing_contact)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (partner_tenant_id, id) DO NOTHING`;
+
+/** Inserts a customer (sandbox and seed: again is a no-op); its domain taken by another customer is an error. */
+export async function insertCustomer(q: Queryable, c: CustomerRecord): Promise<void> {
+  if (!(await claimDomain(q, c))) fail('DomainAlreadyExists', `The domain ${c.domain} is already in use.`);
+  await q.query(INSERT_CUSTOMER, [c.id, c.partnerTenantId, c.commerceId, c.companyName, c.domain, c.country, c.culture, c.billingContact]);
+}
+
+/** Inserts a new customer unless its domain is taken (by any partner's customer); false when it is. Run it in a transaction. */
+export async function insertNewCustomer(q: Queryable, c: CustomerRecord): Promise<boolean> {
+  if (!(await claimDomain(q, c))) return false;
+  await q.query(INSERT_CUSTOMER, [c.id, c.partnerTenantId, c.commerceId, c.companyName, c.domain, c.country, c.culture, c.billingContact]);
+  return true;
+}
+
+/** Whether any customer (of any partner) has `domain` (any case): domains are global, as Entra ID's are. */
 export async function domainExists(q: Queryable, domain: string): Promise<boolean> {
-  const rows = await q.query('SELECT 1 FROM customers WHERE lower(domain) = $1 LIMIT 1', [domain]);
+  const rows = await q.query('SELECT 1 FROM customer_domains WHERE domain = $1', [domain.toLowerCase()]);
   return rows.length > 0;
 }
 

@@ -8,6 +8,7 @@ import { CreatedCustomer, Customer, CustomerInput, CustomerPage } from '@partner
 import * as service from './service.js';
 import { CustomerParams, WithDefault } from '../../schemas.js';
 import { actorOf } from '../../plugins/auth.js';
+import { readDb } from '../../plugins/read-consistency.js';
 
 const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['customers'];
@@ -35,7 +36,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: CustomerPage },
     },
   }, (req) =>
-    service.listCustomerPage(app.db, req.principal.tenantId, {
+    service.listCustomerPage(readDb(req), req.principal.tenantId, {
       size: req.query.size,
       seekOperation: req.query.seekOperation ?? req.query.seekoperation,
       continuationToken: req.headers['ms-continuationtoken'],
@@ -59,7 +60,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/customers/:customerId', {
     schema: { tags, operationId: 'getCustomer', summary: 'Get a customer', params: CustomerParams, response: { 200: Customer } },
-  }, (req) => service.getCustomer(app.db, req.principal.tenantId, req.params.customerId));
+  }, (req) => service.getCustomer(readDb(req), req.principal.tenantId, req.params.customerId));
 
   app.head('/domains/:domain', {
     schema: {
@@ -74,7 +75,7 @@ const customerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
   }, async (req, reply) => {
-    const taken = await service.domainTaken(app.db, req.params.domain);
+    const taken = await service.domainTaken(readDb(req), req.params.domain);
     return reply.status(taken ? 200 : 404).send(undefined as never);
   });
 };

@@ -59,14 +59,15 @@ export async function insertOrders(q: Writer, orders: (OrderRecord & { lines?: u
   );
 }
 
-export async function insertOrderLines(q: Writer, lines: OrderLineRecord[]): Promise<void> {
+/** Inserts the lines of `tenantId`'s orders (one partner's, as every write is). */
+export async function insertOrderLines(q: Writer, tenantId: string, lines: OrderLineRecord[]): Promise<void> {
   if (!lines.length) return;
   await q.query(
-    `INSERT INTO order_line_items (order_id, line_item_number, offer_id, product_id, sku_id, availability_id, country,
+    `INSERT INTO order_line_items (partner_tenant_id, order_id, line_item_number, offer_id, product_id, sku_id, availability_id, country,
             subscription_id, parent_subscription_id, friendly_name, quantity, billing_cycle, term_duration, renews_to,
             promotion_id, custom_term_end_date, transaction_type, provisioning_context, partner_id_on_record,
             attestation_accepted, unit_price, provisioning_status, product_type)
-     SELECT "orderId", "lineItemNumber", "offerId", "productId", "skuId", "availabilityId", country, "subscriptionId",
+     SELECT $2::uuid, "orderId", "lineItemNumber", "offerId", "productId", "skuId", "availabilityId", country, "subscriptionId",
             "parentSubscriptionId", "friendlyName", quantity, "billingCycle", "termDuration", "renewsTo", "promotionId",
             "customTermEndDate", "transactionType", "provisioningContext", "partnerIdOnRecord", "attestationAccepted",
             "unitPrice", "provisioningStatus", "productType"
@@ -76,7 +77,7 @@ export async function insertOrderLines(q: Writer, lines: OrderLineRecord[]): Pro
             "promotionId" text, "customTermEndDate" timestamptz, "transactionType" text, "provisioningContext" jsonb,
             "partnerIdOnRecord" text, "attestationAccepted" boolean, "unitPrice" numeric, "provisioningStatus" text,
             "productType" text)`,
-    [JSON.stringify(lines)],
+    [JSON.stringify(lines), tenantId],
   );
 }
 
@@ -174,8 +175,8 @@ async function selectOrders(q: Queryable, where: string, params: unknown[]): Pro
   const rows = await q.query<OrderRow>(
     `SELECT o.id, o.alternate_id, o.partner_tenant_id, o.customer_id, o.cart_id, o.order_group, o.billing_cycle,
             o.currency_code, o.status, o.transaction_type, o.partner_on_record_attestation_accepted, o.creation_date, c.commerce_id,
-            COALESCE((SELECT jsonb_agg(to_jsonb(l)) FROM order_line_items l WHERE l.order_id = o.id), '[]'::jsonb) AS lines
-       FROM orders o JOIN customers c ON c.id = o.customer_id
+            COALESCE((SELECT jsonb_agg(to_jsonb(l)) FROM order_line_items l WHERE l.partner_tenant_id = o.partner_tenant_id AND l.order_id = o.id), '[]'::jsonb) AS lines
+       FROM orders o JOIN customers c ON c.partner_tenant_id = o.partner_tenant_id AND c.id = o.customer_id
       WHERE ${where}
       ORDER BY o.creation_date, o.order_group, o.id`,
     params,
@@ -193,7 +194,8 @@ export const listOrders = (q: Queryable, tenantId: string, customerId: string, b
     billingCycle ?? null,
   ]);
 
-export const listCartOrders = (q: Queryable, cartId: string) => selectOrders(q, 'o.cart_id = $1', [cartId]);
+export const listCartOrders = (q: Queryable, tenantId: string, cartId: string) =>
+  selectOrders(q, 'o.partner_tenant_id = $1 AND o.cart_id = $2', [tenantId, cartId]);
 
 /** Locks an order's row for a change (the caller's transaction); false when the partner's customer has no such order. */
 export async function lockOrder(q: Queryable, tenantId: string, customerId: string, orderId: string): Promise<boolean> {
@@ -202,10 +204,11 @@ export async function lockOrder(q: Queryable, tenantId: string, customerId: stri
 }
 
 /** Cancelled lines keep their number with quantity 0, `Unfulfilled`; the order takes `status`. */
-export async function cancelOrderLines(q: Queryable, orderId: string, lineNumbers: number[], status: string): Promise<void> {
+export async function cancelOrderLines(q: Queryable, tenantId: string, orderId: string, lineNumbers: number[], status: string): Promise<void> {
   await q.query(
-    `UPDATE order_line_items SET quantity = 0, provisioning_status = 'Unfulfilled' WHERE order_id = $1 AND line_item_number = ANY ($2::int[])`,
-    [orderId, lineNumbers],
+    `UPDATE order_line_items SET quantity = 0, provisioning_status = 'Unfulfilled'
+      WHERE partner_tenant_id = $3 AND order_id = $1 AND line_item_number = ANY ($2::int[])`,
+    [orderId, lineNumbers, tenantId],
   );
-  await q.query('UPDATE orders SET status = $2 WHERE id = $1', [orderId, status]);
+  await q.query('UPDATE orders SET status = $2 WHERE partner_tenant_id = $3 AND id = $1', [orderId, status, tenantId]);
 }

@@ -5,6 +5,7 @@ import { ActivationLink, Collection, Order, OrderInput, OrderLineItemProvisionin
 import { actorOf } from '../../plugins/auth.js';
 import { CustomerParams, OrderParams } from '../../schemas.js';
 import * as service from './service.js';
+import { readDb } from '../../plugins/read-consistency.js';
 
 /** `include_price` as clients send it: `true`, `True`, `false`… */
 const IncludePrice = Type.Optional(Type.String({ pattern: '^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$', maxLength: 5 }));
@@ -22,7 +23,7 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Collection(Order) },
     },
   }, (req) =>
-    service.listOrders(app.db, req.principal.tenantId, req.params.customerId, req.query.billingType, wantsPrice(req.query.include_price)),
+    service.listOrders(readDb(req), req.principal.tenantId, req.params.customerId, req.query.billingType, wantsPrice(req.query.include_price)),
   );
 
   app.get('/customers/:customerId/orders/:orderId', {
@@ -35,7 +36,7 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Order },
     },
   }, (req) =>
-    service.getOrder(app.db, req.principal.tenantId, req.params.customerId, req.params.orderId, wantsPrice(req.query.include_price)),
+    service.getOrder(readDb(req), req.principal.tenantId, req.params.customerId, req.params.orderId, wantsPrice(req.query.include_price)),
   );
 
   app.get('/customers/:customerId/orders/:orderId/provisioningstatus', {
@@ -47,7 +48,7 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: OrderParams,
       response: { 200: Collection(OrderLineItemProvisioningStatus) },
     },
-  }, (req) => service.getProvisioningStatus(app.db, req.principal.tenantId, req.params.customerId, req.params.orderId));
+  }, (req) => service.getProvisioningStatus(readDb(req), req.principal.tenantId, req.params.customerId, req.params.orderId));
 
   app.get('/customers/:customerId/orders/:orderId/lineitems/:lineItemNumber/activationlinks', {
     schema: {
@@ -58,7 +59,7 @@ const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Collection(ActivationLink) },
     },
   }, (req) =>
-    service.getActivationLinks(app.db, req.principal.tenantId, req.params.customerId, req.params.orderId, req.params.lineItemNumber),
+    service.getActivationLinks(readDb(req), req.principal.tenantId, req.params.customerId, req.params.orderId, req.params.lineItemNumber),
   );
 
   app.post('/customers/:customerId/orders', {

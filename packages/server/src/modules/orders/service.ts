@@ -126,7 +126,7 @@ export async function placeOrders(tx: Writer, input: PlaceOrdersInput): Promise<
     });
   }
   await repo.insertOrders(tx, orders);
-  await repo.insertOrderLines(tx, orders.flatMap((o) => o.lines));
+  await repo.insertOrderLines(tx, input.partnerTenantId, orders.flatMap((o) => o.lines));
   await insertSubscriptions(tx, subscriptions);
   // Pending orders are provisioned later by a worker; the job is written in this same transaction.
   const waiting = orders.flatMap((o) =>
@@ -355,8 +355,8 @@ export async function cancelOrder(db: Database, actor: Actor, customerId: string
     const status = left ? order.status : orderTransition(order, 'cancelled');
     for (const l of lines) lineTransition(l.provisioningStatus, 'Unfulfilled');
     if (lines.length) {
-      await repo.cancelOrderLines(tx, order.id, [...cancelled], status);
-      await moveSubscriptions(tx, lines.flatMap((l) => (l.subscriptionId ? [l.subscriptionId] : [])), 'deleted', 'orderCancellation');
+      await repo.cancelOrderLines(tx, actor.tenantId, order.id, [...cancelled], status);
+      await moveSubscriptions(tx, actor.tenantId, lines.flatMap((l) => (l.subscriptionId ? [l.subscriptionId] : [])), 'deleted', 'orderCancellation');
     }
     const rendered = renderOrder((await repo.findOrder(tx, actor.tenantId, customer.id, order.id))!);
     if (lines.length) await recordAudit(tx, [auditEntry(actor, customer.id, 'update_order', 'order', order.id, rendered)]);

@@ -41,8 +41,8 @@ export async function claimJobs(q: Queryable, workerId: string, limit: number, l
     `UPDATE provisioning_jobs j
         SET state = 'running', locked_by = $1, locked_until = now() + make_interval(secs => $3),
             attempts = j.attempts + 1, updated_at = now()
-      WHERE j.order_id IN (
-        SELECT order_id FROM provisioning_jobs
+      WHERE (j.partner_tenant_id, j.order_id) IN (
+        SELECT partner_tenant_id, order_id FROM provisioning_jobs
          WHERE ((state = 'queued' AND run_at <= ${tenantNow('provisioning_jobs.partner_tenant_id')}) OR (state = 'running' AND locked_until < now()))
            AND ($4::uuid IS NULL OR partner_tenant_id = $4::uuid)
          ORDER BY run_at
@@ -64,39 +64,40 @@ export async function pendingWork(q: Queryable, tenantId: string): Promise<{ nex
 }
 
 /** Locks the job if `workerId` still holds it (another worker may have taken over an expired lease). */
-export async function lockOwnedJob(q: Queryable, orderId: string, workerId: string) {
+export async function lockOwnedJob(q: Queryable, tenantId: string, orderId: string, workerId: string) {
   const rows = await q.query<JobRow>(
     `SELECT order_id, partner_tenant_id, state, attempts, max_attempts, last_error FROM provisioning_jobs
-      WHERE order_id = $1 AND locked_by = $2 AND state = 'running' FOR UPDATE`,
-    [orderId, workerId],
+      WHERE partner_tenant_id = $3 AND order_id = $1 AND locked_by = $2 AND state = 'running' FOR UPDATE`,
+    [orderId, workerId, tenantId],
   );
   return rows[0];
 }
 
-export async function finishJob(q: Queryable, orderId: string, state: 'done' | 'failed', lastError: string | null) {
+export async function finishJob(q: Queryable, tenantId: string, orderId: string, state: 'done' | 'failed', lastError: string | null) {
   await q.query(
     `UPDATE provisioning_jobs SET state = $2, last_error = coalesce($3, last_error), locked_by = NULL, locked_until = NULL,
-            updated_at = now(), finished_at = now() WHERE order_id = $1`,
-    [orderId, state, lastError],
+            updated_at = now(), finished_at = now() WHERE partner_tenant_id = $4 AND order_id = $1`,
+    [orderId, state, lastError, tenantId],
   );
 }
 
-export async function retryJobLater(q: Queryable, orderId: string, workerId: string, delayMs: number, lastError: string) {
+export async function retryJobLater(q: Queryable, tenantId: string, orderId: string, workerId: string, delayMs: number, lastError: string) {
   await q.query(
     `UPDATE provisioning_jobs SET state = 'queued', run_at = ${tenantNow('provisioning_jobs.partner_tenant_id')} + make_interval(secs => $3 / 1000.0), last_error = $4,
             locked_by = NULL, locked_until = NULL, updated_at = now()
-      WHERE order_id = $1 AND locked_by = $2 AND state = 'running'`,
-    [orderId, workerId, delayMs, lastError],
+      WHERE partner_tenant_id = $5 AND order_id = $1 AND locked_by = $2 AND state = 'running'`,
+    [orderId, workerId, delayMs, lastError, tenantId],
   );
 }
 
 /** Gives back claimed jobs a stopping worker did not start (they run again at once elsewhere). */
-export async function releaseJobs(q: Queryable, workerId: string, orderIds: string[]) {
-  if (!orderIds.length) return;
+export async function releaseJobs(q: Queryable, workerId: string, jobs: Pick<JobRow, 'partner_tenant_id' | 'order_id'>[]) {
+  if (!jobs.length) return;
   await q.query(
     `UPDATE provisioning_jobs SET state = 'queued', attempts = greatest(attempts - 1, 0), locked_by = NULL, locked_until = NULL,
-            updated_at = now() WHERE locked_by = $1 AND state = 'running' AND order_id = ANY ($2::text[])`,
-    [workerId, orderIds],
+            updated_at = now()
+      WHERE locked_by = $1 AND state = 'running' AND (partner_tenant_id, order_id) IN (SELECT * FROM unnest($2::uuid[], $3::text[]))`,
+    [workerId, jobs.map((j) => j.partner_tenant_id), jobs.map((j) => j.order_id)],
   );
 }
 
@@ -113,18 +114,19 @@ export interface PendingLine {
 }
 
 /** The order's lines still waiting, locked for this transaction. */
-export async function lockPendingLines(q: Queryable, orderId: string) {
+export async function lockPendingLines(q: Queryable, tenantId: string, orderId: string) {
   return q.query<PendingLine>(
     `SELECT line_item_number, provisioning_status, offer_id, subscription_id, friendly_name, quantity, billing_cycle, term_duration, parent_subscription_id
-       FROM order_line_items WHERE order_id = $1 AND provisioning_status = 'PrefulfillmentPending'
+       FROM order_line_items WHERE partner_tenant_id = $2 AND order_id = $1 AND provisioning_status = 'PrefulfillmentPending'
       ORDER BY line_item_number FOR UPDATE`,
-    [orderId],
+    [orderId, tenantId],
   );
 }
 
 /** Moves waiting lines to a final status (only from PrefulfillmentPending: never twice). */
 export async function settleLines(
   q: Queryable,
+  tenantId: string,
   orderId: string,
   lines: { lineItemNumber: number; status: 'Fulfilled' | 'Unfulfilled'; subscriptionId: string | null; error: string | null }[],
 ) {
@@ -132,19 +134,20 @@ export async function settleLines(
     `UPDATE order_line_items l SET provisioning_status = x.status, subscription_id = coalesce(x."subscriptionId", l.subscription_id),
             provisioning_error = x.error
        FROM jsonb_to_recordset($2::jsonb) AS x("lineItemNumber" int, status text, "subscriptionId" uuid, error text)
-      WHERE l.order_id = $1 AND l.line_item_number = x."lineItemNumber" AND l.provisioning_status = 'PrefulfillmentPending'`,
-    [orderId, JSON.stringify(lines)],
+      WHERE l.partner_tenant_id = $3 AND l.order_id = $1 AND l.line_item_number = x."lineItemNumber"
+        AND l.provisioning_status = 'PrefulfillmentPending'`,
+    [orderId, JSON.stringify(lines), tenantId],
   );
 }
 
 /** Sets the order's final status once no line waits any more. */
-export async function settleOrder(q: Queryable, orderId: string) {
+export async function settleOrder(q: Queryable, tenantId: string, orderId: string) {
+  const line = `FROM order_line_items l WHERE l.partner_tenant_id = o.partner_tenant_id AND l.order_id = o.id`;
   await q.query(
-    `UPDATE orders o SET status = CASE WHEN EXISTS (SELECT 1 FROM order_line_items l WHERE l.order_id = o.id AND l.provisioning_status = 'Fulfilled')
-                                       THEN 'completed' ELSE 'cancelled' END
-      WHERE o.id = $1 AND o.status = 'pending'
-        AND NOT EXISTS (SELECT 1 FROM order_line_items l WHERE l.order_id = o.id AND l.provisioning_status = 'PrefulfillmentPending')`,
-    [orderId],
+    `UPDATE orders o SET status = CASE WHEN EXISTS (SELECT 1 ${line} AND l.provisioning_status = 'Fulfilled') THEN 'completed' ELSE 'cancelled' END
+      WHERE o.partner_tenant_id = $2 AND o.id = $1 AND o.status = 'pending'
+        AND NOT EXISTS (SELECT 1 ${line} AND l.provisioning_status = 'PrefulfillmentPending')`,
+    [orderId, tenantId],
   );
 }
 

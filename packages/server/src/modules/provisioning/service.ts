@@ -35,13 +35,16 @@ export type JobOutcome = 'done' | 'retry' | 'failed' | 'lost';
 export async function runJob(db: Database, job: repo.JobRow, workerId: string, policy: ProvisioningPolicy): Promise<JobOutcome> {
   try {
     return await db.transaction(async (tx) => {
-      const owned = await repo.lockOwnedJob(tx, job.order_id, workerId);
+      const owned = await repo.lockOwnedJob(tx, job.partner_tenant_id, job.order_id, workerId);
       if (!owned) return 'lost';
-      const lines = await repo.lockPendingLines(tx, job.order_id);
+      const lines = await repo.lockPendingLines(tx, job.partner_tenant_id, job.order_id);
       const fault = await repo.findFault(tx, job.partner_tenant_id, lines.map((l) => l.offer_id));
       if (fault) throw new ProvisioningFailure(`${fault.catalog_item_id}: ${fault.message}`);
 
-      const [order] = await tx.query<{ customer_id: string }>('SELECT customer_id FROM orders WHERE id = $1', [job.order_id]);
+      const [order] = await tx.query<{ customer_id: string }>('SELECT customer_id FROM orders WHERE partner_tenant_id = $1 AND id = $2', [
+        job.partner_tenant_id,
+        job.order_id,
+      ]);
       const items = await resolveCatalogItems(tx, lines.map((l) => l.offer_id));
       const now = await partnerNow(tx, job.partner_tenant_id);
       const created: SubscriptionRecord[] = [];
@@ -75,10 +78,10 @@ export async function runJob(db: Database, job: repo.JobRow, workerId: string, p
         };
       });
       await insertSubscriptions(tx, created);
-      await moveSubscriptions(tx, activated, 'active', 'provisioning');
-      await repo.settleLines(tx, job.order_id, settled);
-      await repo.settleOrder(tx, job.order_id);
-      await repo.finishJob(tx, job.order_id, 'done', null);
+      await moveSubscriptions(tx, job.partner_tenant_id, activated, 'active', 'provisioning');
+      await repo.settleLines(tx, job.partner_tenant_id, job.order_id, settled);
+      await repo.settleOrder(tx, job.partner_tenant_id, job.order_id);
+      await repo.finishJob(tx, job.partner_tenant_id, job.order_id, 'done', null);
       return 'done';
     });
   } catch (err) {
@@ -90,23 +93,24 @@ export async function runJob(db: Database, job: repo.JobRow, workerId: string, p
 async function recordFailure(db: Database, job: repo.JobRow, workerId: string, policy: ProvisioningPolicy, err: unknown): Promise<JobOutcome> {
   const message = err instanceof Error ? err.message : String(err);
   return db.transaction(async (tx) => {
-    const owned = await repo.lockOwnedJob(tx, job.order_id, workerId);
+    const owned = await repo.lockOwnedJob(tx, job.partner_tenant_id, job.order_id, workerId);
     if (!owned) return 'lost';
-    const lines = await repo.lockPendingLines(tx, job.order_id);
+    const lines = await repo.lockPendingLines(tx, job.partner_tenant_id, job.order_id);
     const fault = await repo.findFault(tx, job.partner_tenant_id, lines.map((l) => l.offer_id));
     if (fault) await repo.consumeFault(tx, job.partner_tenant_id, fault.catalog_item_id);
     if (owned.attempts < owned.max_attempts) {
-      await repo.retryJobLater(tx, job.order_id, workerId, backoffDelay(owned.attempts, policy), message);
+      await repo.retryJobLater(tx, job.partner_tenant_id, job.order_id, workerId, backoffDelay(owned.attempts, policy), message);
       return 'retry';
     }
-    await moveSubscriptions(tx, lines.flatMap((l) => (l.subscription_id ? [l.subscription_id] : [])), 'deleted', 'provisioning');
+    await moveSubscriptions(tx, job.partner_tenant_id, lines.flatMap((l) => (l.subscription_id ? [l.subscription_id] : [])), 'deleted', 'provisioning');
     await repo.settleLines(
       tx,
+      job.partner_tenant_id,
       job.order_id,
       lines.map((l) => ({ lineItemNumber: l.line_item_number, status: lineTransition(l.provisioning_status, 'Unfulfilled'), subscriptionId: null, error: message })),
     );
-    await repo.settleOrder(tx, job.order_id);
-    await repo.finishJob(tx, job.order_id, 'failed', message);
+    await repo.settleOrder(tx, job.partner_tenant_id, job.order_id);
+    await repo.finishJob(tx, job.partner_tenant_id, job.order_id, 'failed', message);
     return 'failed';
   });
 }

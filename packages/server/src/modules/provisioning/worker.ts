@@ -55,7 +55,7 @@ export class ProvisioningWorker {
       }
       for (let i = 0; i < claimed.length; i++) {
         if (this.stopping) {
-          await repo.releaseJobs(this.db, this.id, claimed.slice(i).map((j) => j.order_id)).catch(() => {});
+          await repo.releaseJobs(this.db, this.id, claimed.slice(i)).catch(() => {});
           break;
         }
         const job = claimed[i];

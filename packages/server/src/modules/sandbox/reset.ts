@@ -20,12 +20,15 @@ const OWNED: [string, string][] = [
   ['request_replays', 'partner_tenant_id = $1'],
   ['audit_records', 'partner_tenant_id = $1'],
   ['provisioning_jobs', 'partner_tenant_id = $1'],
-  ['order_line_items', 'order_id IN (SELECT id FROM orders WHERE partner_tenant_id = $1)'],
+  ['order_line_items', 'partner_tenant_id = $1'],
   ['subscription_transitions', 'partner_tenant_id = $1'],
+  ['subscription_registrations', 'partner_tenant_id = $1'],
   ['subscriptions', 'partner_tenant_id = $1'],
   ['orders', 'partner_tenant_id = $1'],
   ['carts', 'partner_tenant_id = $1'],
   ['customers', 'partner_tenant_id = $1'],
+  // Distributed by domain, not by tenant (db/sharding.ts): the one multi-shard statement here.
+  ['customer_domains', 'partner_tenant_id = $1'],
 ];
 
 /** The tables deletion and reset clear (the partner row and its seed record aside). */

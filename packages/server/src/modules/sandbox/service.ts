@@ -98,7 +98,7 @@ async function insertAzureSubscription(db: Database, tenantId: string, customerI
   });
   await insertSubscriptions(db, [{ ...sub, id: subscriptionId, orderId: null }]);
   // Registered for reservations already, so that the doc's example cart (two reservations) checks out as written.
-  await insertRegistration(db, subscriptionId, new Date(sub.creationDate));
+  await insertRegistration(db, tenantId, subscriptionId, new Date(sub.creationDate));
 }
 
 export interface NewSandboxCustomer {

@@ -100,12 +100,12 @@ const UPDATE = (() => {
   const cols = COLUMNS.filter(([f]) => MUTABLE.has(f));
   return `UPDATE subscriptions s SET ${cols.map(([f, c]) => `${c} = x."${f}"`).join(', ')}
       FROM jsonb_to_record($2::jsonb) AS x(${cols.map(([f, , t]) => `"${f}" ${t}`).join(', ')})
-     WHERE s.id = $1`;
+     WHERE s.partner_tenant_id = $3 AND s.id = $1`;
 })();
 
 /** Writes a changed or renewed subscription's mutable fields. */
 export async function updateSubscription(q: Writer, sub: SubscriptionRecord): Promise<void> {
-  await q.query(UPDATE, [sub.id, JSON.stringify(sub)]);
+  await q.query(UPDATE, [sub.id, JSON.stringify(sub), sub.partnerTenantId]);
 }
 
 const iso = (d: string | Date) => new Date(d).toISOString();
@@ -128,17 +128,20 @@ export async function findSubscription(q: Queryable, tenantId: string, customerI
 }
 
 /** The statuses of subscriptions `ids`, row-locked for the caller's transaction (in id order: no deadlock between two movers). */
-export async function lockStatuses(q: Queryable, ids: string[]) {
-  return q.query<{ id: string; status: string }>('SELECT id, status FROM subscriptions WHERE id = ANY ($1::uuid[]) ORDER BY id FOR UPDATE', [ids]);
+export async function lockStatuses(q: Queryable, tenantId: string, ids: string[]) {
+  return q.query<{ id: string; status: string }>(
+    'SELECT id, status FROM subscriptions WHERE partner_tenant_id = $2 AND id = ANY ($1::uuid[]) ORDER BY id FOR UPDATE',
+    [ids, tenantId],
+  );
 }
 
 /** Writes new statuses (each a new version: a new etag). */
-export async function setStatuses(q: Queryable, moves: { id: string; status: string }[]): Promise<void> {
+export async function setStatuses(q: Queryable, tenantId: string, moves: { id: string; status: string }[]): Promise<void> {
   if (!moves.length) return;
   await q.query(
     `UPDATE subscriptions s SET status = x.status, version = s.version + 1
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text) WHERE s.id = x.id`,
-    [JSON.stringify(moves)],
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text) WHERE s.partner_tenant_id = $2 AND s.id = x.id`,
+    [JSON.stringify(moves), tenantId],
   );
 }
 
@@ -182,12 +185,12 @@ export async function listSubscriptions(q: Queryable, tenantId: string, customer
 }
 
 /** The customer's subscriptions among `ids` (for cart rules: RI scope, add-on parents). */
-export async function findOwnedSubscriptions(q: Queryable, customerId: string, ids: string[]) {
+export async function findOwnedSubscriptions(q: Queryable, tenantId: string, customerId: string, ids: string[]) {
   if (!ids.length) return [];
   return q.query<{ id: string; offerId: string; billingType: string; status: string }>(
     `SELECT id, offer_id AS "offerId", billing_type AS "billingType", status FROM subscriptions
-      WHERE customer_id = $1 AND id = ANY ($2::uuid[])`,
-    [customerId, ids],
+      WHERE partner_tenant_id = $3 AND customer_id = $1 AND id = ANY ($2::uuid[])`,
+    [customerId, ids, tenantId],
   );
 }
 
@@ -202,35 +205,42 @@ export async function listAddOns(q: Queryable, tenantId: string, customerId: str
 }
 
 /** The provisioning status of the order line that created subscription `id` (null: none, e.g. a sandbox-made one). */
-export async function findLineProvisioningStatus(q: Queryable, orderId: string | null, id: string): Promise<string | null> {
+export async function findLineProvisioningStatus(q: Queryable, tenantId: string, orderId: string | null, id: string): Promise<string | null> {
   if (!orderId) return null;
   const rows = await q.query<{ status: string }>(
-    'SELECT provisioning_status AS status FROM order_line_items WHERE order_id = $1 AND subscription_id = $2 LIMIT 1',
-    [orderId, id],
+    'SELECT provisioning_status AS status FROM order_line_items WHERE partner_tenant_id = $3 AND order_id = $1 AND subscription_id = $2 LIMIT 1',
+    [orderId, id, tenantId],
   );
   return rows[0]?.status ?? null;
 }
 
 /** When subscription `id` was registered for reservations, if it was. */
-export async function findRegistration(q: Queryable, id: string): Promise<Date | undefined> {
-  const rows = await q.query<{ registered_at: string | Date }>('SELECT registered_at FROM subscription_registrations WHERE subscription_id = $1', [id]);
+export async function findRegistration(q: Queryable, tenantId: string, id: string): Promise<Date | undefined> {
+  const rows = await q.query<{ registered_at: string | Date }>(
+    'SELECT registered_at FROM subscription_registrations WHERE partner_tenant_id = $1 AND subscription_id = $2',
+    [tenantId, id],
+  );
   return rows[0] && new Date(rows[0].registered_at);
 }
 
 /** Which of the customer's subscriptions among `ids` are registered for reservations (checkout's 800030 check). */
-export async function registeredSubscriptions(q: Queryable, customerId: string, ids: string[]): Promise<string[]> {
+export async function registeredSubscriptions(q: Queryable, tenantId: string, customerId: string, ids: string[]): Promise<string[]> {
   if (!ids.length) return [];
   const rows = await q.query<{ id: string }>(
-    `SELECT r.subscription_id AS id FROM subscription_registrations r JOIN subscriptions s ON s.id = r.subscription_id
-      WHERE s.customer_id = $1 AND r.subscription_id = ANY ($2::uuid[])`,
-    [customerId, ids.filter((id) => isGuid(id))],
+    `SELECT r.subscription_id AS id FROM subscription_registrations r
+       JOIN subscriptions s ON s.partner_tenant_id = r.partner_tenant_id AND s.id = r.subscription_id
+      WHERE r.partner_tenant_id = $3 AND s.customer_id = $1 AND r.subscription_id = ANY ($2::uuid[])`,
+    [customerId, ids.filter((id) => isGuid(id)), tenantId],
   );
   return rows.map((r) => r.id);
 }
 
 /** Registers subscription `id` at `at`; a second registration keeps the first time. */
-export async function insertRegistration(q: Queryable, id: string, at: Date): Promise<void> {
-  await q.query('INSERT INTO subscription_registrations (subscription_id, registered_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [id, at.toISOString()]);
+export async function insertRegistration(q: Queryable, tenantId: string, id: string, at: Date): Promise<void> {
+  await q.query(
+    'INSERT INTO subscription_registrations (partner_tenant_id, subscription_id, registered_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+    [tenantId, id, at.toISOString()],
+  );
 }
 
 /** A stored transition: its rendered resource (`data`) and when it happened. */

@@ -15,6 +15,7 @@ import { actorOf } from '../../plugins/auth.js';
 import { CustomerParams, SubscriptionParams } from '../../schemas.js';
 import * as service from './service.js';
 import * as transitions from './transitions.js';
+import { readDb } from '../../plugins/read-consistency.js';
 
 const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['subscriptions'];
@@ -27,11 +28,11 @@ const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: Type.Object({ order_id: Type.Optional(Type.String({ maxLength: 64 })) }),
       response: { 200: Collection(Subscription) },
     },
-  }, (req) => service.listSubscriptions(app.db, req.principal.tenantId, req.params.customerId, req.query.order_id));
+  }, (req) => service.listSubscriptions(readDb(req), req.principal.tenantId, req.params.customerId, req.query.order_id));
 
   app.get('/customers/:customerId/subscriptions/:subscriptionId', {
     schema: { tags, operationId: 'getSubscription', summary: 'Get a subscription', params: SubscriptionParams, response: { 200: Subscription } },
-  }, (req) => service.getSubscription(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId));
+  }, (req) => service.getSubscription(readDb(req), req.principal.tenantId, req.params.customerId, req.params.subscriptionId));
 
   app.patch('/customers/:customerId/subscriptions/:subscriptionId', {
     schema: {
@@ -60,7 +61,7 @@ const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: SubscriptionParams,
       response: { 200: SubscriptionProvisioningStatus },
     },
-  }, (req) => service.getProvisioningStatus(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId));
+  }, (req) => service.getProvisioningStatus(readDb(req), req.principal.tenantId, req.params.customerId, req.params.subscriptionId));
 
   app.get('/customers/:customerId/subscriptions/:subscriptionId/addons', {
     schema: {
@@ -70,7 +71,7 @@ const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: SubscriptionParams,
       response: { 200: Collection(Subscription) },
     },
-  }, (req) => service.listAddOns(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId));
+  }, (req) => service.listAddOns(readDb(req), req.principal.tenantId, req.params.customerId, req.params.subscriptionId));
 
   app.get('/customers/:customerId/subscriptions/:subscriptionId/registrationstatus', {
     schema: {
@@ -80,7 +81,7 @@ const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: SubscriptionParams,
       response: { 200: SubscriptionRegistrationStatus },
     },
-  }, (req) => service.getRegistrationStatus(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId));
+  }, (req) => service.getRegistrationStatus(readDb(req), req.principal.tenantId, req.params.customerId, req.params.subscriptionId));
 
   app.post('/customers/:customerId/subscriptions/:subscriptionId/registrations', {
     config: { naturallyIdempotent: true },
@@ -114,7 +115,7 @@ const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: Type.Object({ eligibilityType: Type.Optional(Type.String({ maxLength: 32 })) }),
       response: { 200: Collection(TransitionEligibility) },
     },
-  }, (req) => transitions.listEligibilities(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId, req.query.eligibilityType));
+  }, (req) => transitions.listEligibilities(readDb(req), req.principal.tenantId, req.params.customerId, req.params.subscriptionId, req.query.eligibilityType));
 
   app.post('/customers/:customerId/subscriptions/:subscriptionId/transitions', {
     schema: {
@@ -140,7 +141,7 @@ const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: Type.Object({ operationId: Type.Optional(Type.String({ maxLength: 64 })) }),
       response: { 200: Collection(Transition) },
     },
-  }, (req) => transitions.listTransitions(app.db, req.principal.tenantId, req.params.customerId, req.params.subscriptionId, req.query.operationId));
+  }, (req) => transitions.listTransitions(readDb(req), req.principal.tenantId, req.params.customerId, req.params.subscriptionId, req.query.operationId));
 };
 
 export default subscriptionRoutes;

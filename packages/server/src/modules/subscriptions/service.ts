@@ -222,10 +222,10 @@ export async function updateSubscription(
  * to the subscriptions of their lines. One already at `to` stays as it is; any other move the table
  * lacks is refused (400·800092).
  */
-export async function moveSubscriptions(q: Queryable, ids: string[], to: string, cause: Cause): Promise<void> {
+export async function moveSubscriptions(q: Queryable, tenantId: string, ids: string[], to: string, cause: Cause): Promise<void> {
   if (!ids.length) return;
-  const rows = await repo.lockStatuses(q, ids);
-  await repo.setStatuses(q, rows.filter((r) => r.status !== to).map((r) => ({ id: r.id, status: transition(r.status, to, cause) })));
+  const rows = await repo.lockStatuses(q, tenantId, ids);
+  await repo.setStatuses(q, tenantId, rows.filter((r) => r.status !== to).map((r) => ({ id: r.id, status: transition(r.status, to, cause) })));
 }
 
 /** Who renews: Partner Center itself, recorded as the audit's application. */
@@ -297,7 +297,7 @@ const noMillis = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
 
 export async function getProvisioningStatus(db: Queryable, tenantId: string, customerId: string, subscriptionId: string): Promise<SubscriptionProvisioningStatus> {
   const { row } = await ownSubscription(db, tenantId, customerId, subscriptionId);
-  const line = await repo.findLineProvisioningStatus(db, row.orderId, row.id);
+  const line = await repo.findLineProvisioningStatus(db, tenantId, row.orderId, row.id);
   const status = line === 'Unfulfilled' ? 'failed' : row.status === 'pending' || line === 'PrefulfillmentPending' ? 'pending' : 'success';
   return {
     skuId: skuGuid(row),
@@ -319,7 +319,7 @@ const registrationStatusPath = (s: repo.SubscriptionRecord) => `/customers/${s.c
 
 export async function getRegistrationStatus(db: Queryable, tenantId: string, customerId: string, subscriptionId: string): Promise<SubscriptionRegistrationStatus> {
   const { row } = await ownSubscription(db, tenantId, customerId, subscriptionId);
-  const registered = await repo.findRegistration(db, row.id);
+  const registered = await repo.findRegistration(db, tenantId, row.id);
   return { subscriptionId: row.id, status: registered ? 'Registered' : 'NotRegistered', attributes: { objectType: 'SubscriptionRegistrationStatus' } };
 }
 
@@ -330,6 +330,6 @@ export async function getRegistrationStatus(db: Queryable, tenantId: string, cus
 export async function register(db: Queryable, tenantId: string, customerId: string, subscriptionId: string): Promise<string> {
   const { customer, row } = await ownSubscription(db, tenantId, customerId, subscriptionId);
   if (row.billingType !== 'usage') fail('NotAzureSubscription', `Subscription ${row.id} is not a valid Azure subscription.`);
-  await repo.insertRegistration(db, row.id, clockAt(customer.clockOffsetMs));
+  await repo.insertRegistration(db, tenantId, row.id, clockAt(customer.clockOffsetMs));
   return registrationStatusPath(row);
 }
