@@ -39,6 +39,8 @@ export interface Config {
   throttleSyncMs: number;
   /** How often each process writes the sandbox request log entries it holds (sandbox mode). */
   requestLogFlushMs: number;
+  /** How long each process keeps a tenant's sandbox fault rules before reading them again. */
+  faultCacheMs: number;
 }
 
 export const DEFAULT_AUDIENCES = ['https://api.partnercenter.microsoft.com', 'https://graph.windows.net'];
@@ -136,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throttleLimitPerMinute: Number(env.PC_THROTTLE_LIMIT ?? 500),
     throttleSyncMs: positive('PC_THROTTLE_SYNC_MS', env.PC_THROTTLE_SYNC_MS ?? 100),
     requestLogFlushMs: positive('PC_SANDBOX_REQUEST_LOG_FLUSH_MS', env.PC_SANDBOX_REQUEST_LOG_FLUSH_MS ?? 100),
+    faultCacheMs: positive('PC_SANDBOX_FAULT_CACHE_MS', env.PC_SANDBOX_FAULT_CACHE_MS ?? 1000),
   };
 }
 

@@ -8,14 +8,14 @@
  *
  * The hook runs on every `/v1` request after authentication (it needs the tenant), before
  * throttling, replay and body parsing. Rules live in the database; each process keeps each tenant's
- * active rules for at most CACHE_MS, so the hot path costs one indexed query per tenant per second
+ * active rules for at most `cacheMs` (PC_SANDBOX_FAULT_CACHE_MS, 1 s), so the hot path costs one indexed query per tenant per second
  * per process, whether or not the tenant has rules, and none in between. Trade-offs, chosen knowingly:
  * - a rule added or removed through this process takes effect at once (its cache entry is dropped);
- *   through another process, within CACHE_MS;
+ *   through another process, within `cacheMs`;
  * - a counted rule fires exactly `count` times across every process: each firing decrements it in the
  *   database (`remaining > 0`), and a decrement that finds none left does not fire, so a counted rule
  *   removed or expired elsewhere never fires again either;
- * - an uncounted rule removed through another process may still fire for up to CACHE_MS.
+ * - an uncounted rule removed through another process may still fire for up to `cacheMs`.
  */
 import fp from 'fastify-plugin';
 import { randomUUID } from 'node:crypto';
@@ -25,7 +25,6 @@ import type { Queryable } from '../db/database.js';
 import { errorBody } from './errors.js';
 import { sendThrottled } from './throttling.js';
 
-export const CACHE_MS = 1000;
 
 export type FaultEffect =
   | { type: 'error'; status: number; code?: number; description?: string; retryAfterSeconds?: number }
@@ -234,7 +233,10 @@ export class FaultInjector {
   /** Told of each connection a rule drops (the request log records it: it gets no onResponse). */
   onDrop?: (req: FastifyRequest, reply: FastifyReply) => void;
 
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly cacheMs: number,
+  ) {}
 
   /** Forgets what this process knows of a tenant's rules (after a change through this process). */
   forget(tenantId: string) {
@@ -244,11 +246,11 @@ export class FaultInjector {
   private async rules(tenantId: string) {
     const now = Date.now();
     const hit = this.cache.get(tenantId);
-    if (hit && now - hit.at < CACHE_MS) return hit.rules;
+    if (hit && now - hit.at < this.cacheMs) return hit.rules;
     const rules = (await activeRules(this.db, tenantId)).map((r) => ({ ...r, matcher: routeMatcher(r.route) }));
     this.cache.set(tenantId, { at: now, rules });
     // Idle tenants do not accumulate: entries past their age are of no use.
-    if (this.cache.size > 10_000) for (const [t, e] of this.cache) if (now - e.at >= CACHE_MS) this.cache.delete(t);
+    if (this.cache.size > 10_000) for (const [t, e] of this.cache) if (now - e.at >= this.cacheMs) this.cache.delete(t);
     return rules;
   }
 
@@ -293,5 +295,5 @@ export class FaultInjector {
 
 /** Decorates the app with the injector; `/v1` adds its hook (app.ts), sandbox routes manage the rules. */
 export default fp(async function faults(app: FastifyInstance) {
-  app.decorate('sandboxFaults', new FaultInjector(app.db));
+  app.decorate('sandboxFaults', new FaultInjector(app.db, app.config.faultCacheMs));
 });
