@@ -96,9 +96,9 @@ const CHECKS: [string, string][] = [
       WHERE o.customer_id <> c.customer_id OR o.partner_tenant_id <> c.partner_tenant_id`,
   ],
   [
-    "a provisioning job's partner differs from its order's",
-    `SELECT j.order_id AS what FROM provisioning_jobs j JOIN orders o ON o.id = j.order_id
-      WHERE j.partner_tenant_id <> o.partner_tenant_id`,
+    "a provisioning job's order is missing, or its partner differs from the job's",
+    `SELECT j.key AS what FROM jobs j LEFT JOIN orders o ON o.id = j.key
+      WHERE j.kind = 'provisioning' AND (o.id IS NULL OR j.partner_tenant_id <> o.partner_tenant_id)`,
   ],
 ];
 

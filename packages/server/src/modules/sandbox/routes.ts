@@ -9,6 +9,7 @@ import type { TokenService } from '../../auth/tokens.js';
 import * as service from './service.js';
 import * as provisioning from '../provisioning/repo.js';
 import { nextJobDue, runDueJobs } from '../provisioning/service.js';
+import { listJobs } from '../jobs/repo.js';
 import { nextRenewalDue, settleRenewals } from '../subscriptions/service.js';
 import { advanceClock, getClock, type DueWork } from '../clock/service.js';
 import { controlAccess } from './access.js';
@@ -272,8 +273,8 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
     },
   }, async (req) => {
     const partner = await service.requirePartner(app.db, req.params.tenantId.toLowerCase());
-    const jobs = await provisioning.listJobs(app.db, partner.tenantId);
-    return { items: jobs.map((j) => ({ ...j, runAt: new Date(j.runAt).toISOString() })) };
+    const jobs = await listJobs(app.db, partner.tenantId, 'provisioning');
+    return { items: jobs.map(({ key, ...j }) => ({ orderId: key, ...j, runAt: new Date(j.runAt).toISOString() })) };
   });
 
   // The partner's clock (Stripe's test clocks): read it; move it forward and let what falls due happen.

@@ -14,6 +14,7 @@ import { resolveCatalogItems, type CatalogItem } from '../catalog/service.js';
 import { clockAt, partnerNow, untilSettled } from '../clock/service.js';
 import { requireCustomer } from '../customers/service.js';
 import { NEW_COMMERCE_WINDOW_MS, addTerm, instructionsItemId, isNewCommerce, openWindows, planTermEnd, planUpdate } from './lifecycle.js';
+import { raiseEvents, subscriptionEvent } from '../webhooks/events.js';
 import * as repo from './repo.js';
 
 export type { SubscriptionRecord } from './repo.js';
@@ -185,7 +186,9 @@ export async function updateSubscription(
     if (changed.includes('scheduledNextTermInstructions')) await instructionsTitle(tx, next.scheduledNextTerm!);
     await repo.updateSubscription(tx, next);
     const after = renderSubscription(next, now);
-    await recordAudit(tx, [auditEntry(actor, customer.id, 'update_subscription', 'subscription', row.id, after, before)]);
+    const audit = auditEntry(actor, customer.id, 'update_subscription', 'subscription', row.id, after, before);
+    await recordAudit(tx, [audit]);
+    await raiseEvents(tx, actor.tenantId, [subscriptionEvent('subscription-updated', customer.id, row.id, audit.id)]);
     return after;
   });
 }
@@ -208,8 +211,13 @@ export async function runDueRenewals(db: Database, limit: number, tenantId?: str
       const next = planTermEnd(sub, title);
       await repo.updateSubscription(tx, next);
       const at = new Date(sub.commitmentEndDate);
-      await recordAudit(tx, [
-        auditEntry(renewalActor(sub.partnerTenantId), sub.customerId, 'update_subscription', 'subscription', sub.id, renderSubscription(next, at), renderSubscription(sub, at)),
+      const audit = auditEntry(renewalActor(sub.partnerTenantId), sub.customerId, 'update_subscription', 'subscription', sub.id, renderSubscription(next, at), renderSubscription(sub, at));
+      await recordAudit(tx, [audit]);
+      // A new term is a renewal; a term that ends without one (auto-renew off, suspended) changes the state only.
+      const renewed = next.status !== 'expired';
+      await raiseEvents(tx, sub.partnerTenantId, [
+        ...(renewed ? [subscriptionEvent('subscription-renewed', sub.customerId, sub.id, audit.id)] : []),
+        subscriptionEvent('subscription-updated', sub.customerId, sub.id, audit.id),
       ]);
     }
     return due.length;

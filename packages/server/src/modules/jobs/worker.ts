@@ -1,28 +1,41 @@
 /**
- * The worker: polls the job table, claims due jobs under row locks and runs them one by one; then
- * renews or expires the subscriptions whose term has ended (the subscription row is that job). In-process by default (main.ts); `npm run worker` runs it as a process of its own. Any number
- * of workers may share one PostgreSQL. `stop()` stops claiming, finishes the running job and gives
- * back the claimed ones it did not start.
+ * The worker: polls the one job table (repo.ts), claims due jobs of every kind under row locks and
+ * runs each with its kind's handler (provisioning, webhook delivery); then renews or expires the
+ * subscriptions whose term has ended. In-process by default (main.ts); `npm run worker` runs it as a
+ * process of its own. Any number of workers may share one PostgreSQL. `stop()` stops claiming,
+ * finishes the running job and gives back the claimed ones it did not start.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../db/database.js';
 import * as repo from './repo.js';
-import { runJob, type JobOutcome, type ProvisioningPolicy } from './service.js';
+import type { JobOutcome } from './retry.js';
+import { runJob, type ProvisioningPolicy } from '../provisioning/service.js';
+import { deliverEvent, type WebhookPolicy } from '../webhooks/delivery.js';
 import { runDueRenewals } from '../subscriptions/service.js';
 
 export interface WorkerOptions {
   policy: ProvisioningPolicy;
+  /** Webhook delivery (timeouts, attempts, backoff, the base URL payloads and the certificate URL use). */
+  webhooks?: WebhookPolicy;
   pollMs?: number;
   batchSize?: number;
   /** How long a claim holds before another worker may take the job over (a crashed worker's). */
   leaseSeconds?: number;
   log?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
-  /** Called after each job, for tests and metrics. */
-  onJob?: (orderId: string, outcome: JobOutcome) => void;
+  /** Called after each job with its key (an order id, an event id), for tests and metrics. */
+  onJob?: (key: string, outcome: JobOutcome, kind: repo.JobKind) => void;
 }
 
-export class ProvisioningWorker {
+export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = { timeoutMs: 10_000, backoffMs: 1000, maxBackoffMs: 300_000, baseUrl: 'http://127.0.0.1:8080' };
+
+/** Runs one claimed job with its kind's handler. */
+export function runClaimed(db: Database, job: repo.JobRow, workerId: string, opts: Pick<WorkerOptions, 'policy' | 'webhooks'>): Promise<JobOutcome> {
+  if (job.kind === 'provisioning') return runJob(db, job, workerId, opts.policy);
+  return deliverEvent(db, job, workerId, opts.webhooks ?? DEFAULT_WEBHOOK_POLICY);
+}
+
+export class JobWorker {
   readonly id = `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
   private stopping = false;
   private loop?: Promise<void>;
@@ -51,23 +64,23 @@ export class ProvisioningWorker {
       try {
         claimed = await repo.claimJobs(this.db, this.id, batchSize, leaseSeconds);
       } catch (err) {
-        log?.error({ err }, 'provisioning: claiming jobs failed');
+        log?.error({ err }, 'jobs: claiming failed');
       }
       for (let i = 0; i < claimed.length; i++) {
         if (this.stopping) {
-          await repo.releaseJobs(this.db, this.id, claimed.slice(i).map((j) => j.order_id)).catch(() => {});
+          await repo.releaseJobs(this.db, this.id, claimed.slice(i)).catch(() => {});
           break;
         }
         const job = claimed[i];
         let outcome: JobOutcome;
         try {
-          outcome = await runJob(this.db, job, this.id, this.opts.policy);
+          outcome = await runClaimed(this.db, job, this.id, this.opts);
         } catch (err) {
-          log?.error({ err, orderId: job.order_id }, 'provisioning: job crashed; its lease will expire and it will run again');
+          log?.error({ err, kind: job.kind, key: job.key }, 'jobs: a job crashed; its lease will expire and it will run again');
           continue;
         }
-        if (outcome === 'failed') log?.warn({ orderId: job.order_id }, 'provisioning failed for good');
-        this.opts.onJob?.(job.order_id, outcome);
+        if (outcome === 'failed') log?.warn({ kind: job.kind, key: job.key }, 'jobs: failed for good');
+        this.opts.onJob?.(job.key, outcome, job.kind);
       }
       let renewed = 0;
       try {
