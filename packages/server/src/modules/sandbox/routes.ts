@@ -16,6 +16,7 @@ import { controlAccess } from './access.js';
 import { deleteSandboxPartner, resetSandboxPartner } from './reset.js';
 import sandboxFaultRoutes from './fault-routes.js';
 import sandboxRequestLogRoutes from './request-log-routes.js';
+import sandboxEventRoutes from './event-routes.js';
 import { SigninThrottle } from './signin-throttle.js';
 import { sendThrottled } from '../../plugins/throttling.js';
 import { THROTTLED } from '../../plugins/openapi.js';
@@ -194,6 +195,7 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
   });
 
   await app.register(sandboxFaultRoutes);
+  await app.register(sandboxEventRoutes);
   await app.register(sandboxRequestLogRoutes);
   app.put('/sandbox/partners/:tenantId/provisioning', {
     schema: {
