@@ -96,6 +96,12 @@ const CHECKS: [string, string][] = [
       WHERE o.customer_id <> c.customer_id OR o.partner_tenant_id <> c.partner_tenant_id`,
   ],
   [
+    'a running or pending subscription has no renewal job waiting',
+    `SELECT s.id::text AS what FROM subscriptions s
+      WHERE s.status IN ('active', 'suspended', 'pending') AND NOT EXISTS (
+        SELECT 1 FROM jobs j WHERE j.partner_tenant_id = s.partner_tenant_id AND j.kind = 'renewal' AND j.key = s.id::text AND j.state IN ('queued', 'running'))`,
+  ],
+  [
     "a provisioning job's order is missing, or its partner differs from the job's",
     `SELECT j.key AS what FROM jobs j LEFT JOIN orders o ON o.id = j.key
       WHERE j.kind = 'provisioning' AND (o.id IS NULL OR j.partner_tenant_id <> o.partner_tenant_id)`,

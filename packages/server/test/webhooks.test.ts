@@ -176,7 +176,7 @@ describe('delivery of what checkout, provisioning and subscription changes raise
     assert.ok(attempts.some((a) => a.status_code === null && /no answer within/.test(a.error ?? '')), 'a timeout is kept');
     assert.ok(attempts.some((a) => /fault rule/.test(a.error ?? '')), 'injected failures are kept');
     assert.ok(!receiver.received.some((r) => r.body.ResourceUri.includes(other.customers[0].id)), 'the other tenant sees none');
-    assert.equal((await ctx.db.query('SELECT 1 FROM jobs WHERE partner_tenant_id = $1', [other.tenantId])).length, 0);
+    assert.equal((await ctx.db.query("SELECT 1 FROM jobs WHERE partner_tenant_id = $1 AND kind = 'webhook_delivery'", [other.tenantId])).length, 0);
   });
 
   test('an event whose receiver never answers 2xx is dead-lettered after its attempts, and the resource\'s next event goes on', async () => {

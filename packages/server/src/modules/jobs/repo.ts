@@ -6,7 +6,7 @@
 import type { Queryable } from '../../db/database.js';
 import { tenantNow } from '../clock/repo.js';
 
-export type JobKind = 'provisioning' | 'webhook_delivery';
+export type JobKind = 'provisioning' | 'webhook_delivery' | 'renewal';
 
 /** A job's identity: the tenant, the kind and the kind's own key (an order id, an event id). */
 export interface JobRef {
@@ -83,6 +83,15 @@ export async function retryJobLater(q: Queryable, job: JobRef, workerId: string,
             locked_by = NULL, locked_until = NULL, updated_at = now()
       WHERE ${IS('j')} AND locked_by = $4 AND state = 'running'`,
     [...ref(job), workerId, delayMs, lastError],
+  );
+}
+
+/** Queues a job the worker holds again, due at `runAt` (an instant on its partner's clock), its attempts reset: recurring work (a renewal's next term end). */
+export async function rescheduleJob(q: Queryable, job: JobRef, workerId: string, runAt: string): Promise<void> {
+  await q.query(
+    `UPDATE jobs j SET state = 'queued', run_at = $5, attempts = 0, last_error = NULL, locked_by = NULL, locked_until = NULL, updated_at = now()
+      WHERE ${IS('j')} AND locked_by = $4 AND state = 'running'`,
+    [...ref(job), workerId, runAt],
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * The worker: polls the one job table (repo.ts), claims due jobs of every kind under row locks and
- * runs each with its kind's handler (provisioning, webhook delivery); then renews or expires the
- * subscriptions whose term has ended. In-process by default (main.ts); `npm run worker` runs it as a
+ * runs each with its kind's handler: provisioning, webhook delivery, renewal (a subscription's term
+ * end). In-process by default (main.ts); `npm run worker` runs it as a
  * process of its own. Any number of workers may share one PostgreSQL. `stop()` stops claiming,
  * finishes the running job and gives back the claimed ones it did not start.
  */
@@ -12,7 +12,8 @@ import * as repo from './repo.js';
 import type { JobOutcome } from './retry.js';
 import { runJob, type ProvisioningPolicy } from '../provisioning/service.js';
 import { deliverEvent, type WebhookPolicy } from '../webhooks/delivery.js';
-import { runDueRenewals } from '../subscriptions/service.js';
+import { runRenewalJob } from '../subscriptions/service.js';
+import { partnerNow, untilSettled } from '../clock/service.js';
 
 export interface WorkerOptions {
   policy: ProvisioningPolicy;
@@ -32,8 +33,32 @@ export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = { timeoutMs: 10_000, backof
 /** Runs one claimed job with its kind's handler. */
 export function runClaimed(db: Database, job: repo.JobRow, workerId: string, opts: Pick<WorkerOptions, 'policy' | 'webhooks'>): Promise<JobOutcome> {
   if (job.kind === 'provisioning') return runJob(db, job, workerId, opts.policy);
+  if (job.kind === 'renewal') return runRenewalJob(db, job, workerId);
   return deliverEvent(db, job, workerId, opts.webhooks ?? DEFAULT_WEBHOOK_POLICY);
 }
+
+/**
+ * Runs the tenant's due jobs of `kind` here and now, until none is due on its clock (the sandbox
+ * clock's advance settles the tenant before it answers). A due job another worker holds is waited
+ * for; a job whose lease ran out is taken over, as a worker would.
+ */
+export async function settleDueJobs(db: Database, tenantId: string, kind: repo.JobKind, opts: Pick<WorkerOptions, 'policy' | 'webhooks'>): Promise<number> {
+  const runner = `clock-${process.pid}`;
+  return untilSettled(
+    async () => {
+      const claimed = await repo.claimJobs(db, runner, 10, 60, { tenantId, kinds: [kind] });
+      for (const job of claimed) await runClaimed(db, job, runner, opts);
+      return claimed.length;
+    },
+    async () => {
+      const [{ nextDue, running }, now] = [await repo.pendingWork(db, tenantId, kind), await partnerNow(db, tenantId)];
+      return running > 0 || (nextDue !== null && nextDue <= now);
+    },
+  );
+}
+
+/** When the tenant's next job of `kind` falls due on its clock (null: none waits). */
+export const nextJobDue = async (db: Database, tenantId: string, kind: repo.JobKind) => (await repo.pendingWork(db, tenantId, kind)).nextDue;
 
 export class JobWorker {
   readonly id = `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -82,13 +107,7 @@ export class JobWorker {
         if (outcome === 'failed') log?.warn({ kind: job.kind, key: job.key }, 'jobs: failed for good');
         this.opts.onJob?.(job.key, outcome, job.kind);
       }
-      let renewed = 0;
-      try {
-        if (!this.stopping) renewed = await runDueRenewals(this.db, batchSize);
-      } catch (err) {
-        log?.error({ err }, 'renewals: a batch failed; it is claimed again on the next poll');
-      }
-      if (claimed.length < batchSize && renewed < batchSize && !this.stopping) {
+      if (claimed.length < batchSize && !this.stopping) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, pollMs);
           this.wake = () => {

@@ -8,7 +8,7 @@ import type { Database } from '../../db/database.js';
 import { resolveCatalogItems } from '../catalog/service.js';
 import { buildSubscription, type SubscriptionRecord } from '../subscriptions/service.js';
 import { insertSubscriptions } from '../subscriptions/repo.js';
-import { partnerNow, untilSettled } from '../clock/service.js';
+import { partnerNow } from '../clock/service.js';
 import * as jobs from '../jobs/repo.js';
 import { backoffDelay, type JobOutcome } from '../jobs/retry.js';
 import { orderEvent, raiseEvents, subscriptionEvent } from '../webhooks/events.js';
@@ -118,28 +118,4 @@ async function recordFailure(db: Database, job: jobs.JobRow, workerId: string, p
     await jobs.finishJob(tx, job, 'failed', message);
     return 'failed';
   });
-}
-
-/**
- * Runs the tenant's due jobs here and now, until none is due on its clock (the sandbox clock's
- * advance settles the tenant before it answers). A due job another worker holds is waited for; a job
- * whose lease ran out is taken over, as a worker would.
- */
-export async function runDueJobs(db: Database, tenantId: string, runnerId: string, policy: ProvisioningPolicy): Promise<number> {
-  return untilSettled(
-    async () => {
-      const claimed = await jobs.claimJobs(db, runnerId, 10, 60, { tenantId, kinds: ['provisioning'] });
-      for (const job of claimed) await runJob(db, job, runnerId, policy);
-      return claimed.length;
-    },
-    async () => {
-      const [{ nextDue, running }, now] = [await jobs.pendingWork(db, tenantId, 'provisioning'), await partnerNow(db, tenantId)];
-      return running > 0 || (nextDue !== null && nextDue <= now);
-    },
-  );
-}
-
-/** When the tenant's next job falls due on its clock (null: none waits). */
-export async function nextJobDue(db: Database, tenantId: string): Promise<Date | null> {
-  return (await jobs.pendingWork(db, tenantId, 'provisioning')).nextDue;
 }

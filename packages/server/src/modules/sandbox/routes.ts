@@ -6,11 +6,11 @@ import { Type, type Static } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TokenService } from '../../auth/tokens.js';
+import type { Database } from '../../db/database.js';
 import * as service from './service.js';
 import * as provisioning from '../provisioning/repo.js';
-import { nextJobDue, runDueJobs } from '../provisioning/service.js';
 import { listJobs } from '../jobs/repo.js';
-import { nextRenewalDue, settleRenewals } from '../subscriptions/service.js';
+import { nextJobDue, settleDueJobs } from '../jobs/worker.js';
 import { advanceClock, getClock, type DueWork } from '../clock/service.js';
 import { controlAccess } from './access.js';
 import { deleteSandboxPartner, resetSandboxPartner } from './reset.js';
@@ -285,8 +285,10 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
     offsetSeconds: Type.Number({ description: 'How far ahead of real time it runs (0: never moved)' }),
   });
   const dueWork: DueWork[] = [
-    { nextDue: nextJobDue, runDue: (db, tenantId) => runDueJobs(db, tenantId, `clock-${process.pid}`, app.config.provisioning) },
-    { nextDue: nextRenewalDue, runDue: settleRenewals },
+    ...(['provisioning', 'renewal'] as const).map((kind) => ({
+      nextDue: (db: Database, tenantId: string) => nextJobDue(db, tenantId, kind),
+      runDue: (db: Database, tenantId: string) => settleDueJobs(db, tenantId, kind, { policy: app.config.provisioning }),
+    })),
   ];
   app.get('/sandbox/partners/:tenantId/clock', {
     schema: { tags: ['sandbox'], operationId: 'getClock', summary: "Read the partner's clock", params: TenantParams, response: { 200: ClockState } },
