@@ -13,6 +13,8 @@ import { registerProductCommands } from './commands/product.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerSubscriptionCommands } from './commands/subscription.js';
+import { registerWebhookCommands } from './commands/webhooks.js';
+import { registerEventCommands } from './commands/events.js';
 import { createContext, type Io, type RunState } from './context.js';
 import { ExitCode, report } from './errors.js';
 import { Output } from './output.js';
@@ -60,7 +62,9 @@ function buildProgram(io: Io, state: RunState): Command {
     registerCartCommands,
     registerOrderCommands,
     registerSubscriptionCommands,
+    registerWebhookCommands,
     registerSandboxCommands,
+    registerEventCommands,
     registerServerCommands,
   ]) {
     register(program, context);

@@ -9,18 +9,18 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newPartner, startApp, type Partner, type TestContext } from '../../server/test/helpers.js';
-import { ProvisioningWorker } from '../../server/src/modules/provisioning/worker.js';
+import { JobWorker } from '../../server/src/modules/jobs/worker.js';
 import { listen } from '../../sdk/test/support.js';
 import { json, pcx, type PcxResult } from './support.js';
 
 let ctx: TestContext;
-let worker: ProvisioningWorker;
+let worker: JobWorker;
 let baseUrl: string;
 let dir: string;
 before(async () => {
   ctx = await startApp({ PC_PROVISIONING_DELAY_SECONDS: '0', PC_PROVISIONING_MAX_ATTEMPTS: '2', PC_PROVISIONING_BACKOFF_MS: '20' });
   baseUrl = await listen(ctx);
-  worker = new ProvisioningWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20 });
+  worker = new JobWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20 });
   worker.start();
   dir = await mkdtemp(join(tmpdir(), 'pcx-test-'));
 });

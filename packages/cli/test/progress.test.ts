@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newPartner, startApp, type Partner, type TestContext } from '../../server/test/helpers.js';
 import { fixedWindow } from '../../server/src/plugins/throttling.js';
-import { ProvisioningWorker } from '../../server/src/modules/provisioning/worker.js';
+import { JobWorker } from '../../server/src/modules/jobs/worker.js';
 import { listen, startFaultProxy } from '../../sdk/test/support.js';
 import { json, pcx, type PcxResult } from './support.js';
 
@@ -156,13 +156,13 @@ describe('throttling (429)', () => {
 
 describe('provisioning wait', () => {
   let ctx: TestContext;
-  let worker: ProvisioningWorker;
+  let worker: JobWorker;
   let p: Partner;
   const env = () => ({ PCX_CONFIG: join(dir, 'provisioning.json') });
   before(async () => {
     ctx = await startApp({ PC_PROVISIONING_DELAY_SECONDS: '0' });
     const baseUrl = await listen(ctx);
-    worker = new ProvisioningWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20 });
+    worker = new JobWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20 });
     worker.start();
     p = await newPartner(ctx.app);
     ok(await pcx(['login', '--base-url', baseUrl, '--username', p.username], { ...env(), PCX_PASSWORD: p.password }));

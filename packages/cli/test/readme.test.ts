@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startApp, type TestContext } from '../../server/test/helpers.js';
-import { ProvisioningWorker } from '../../server/src/modules/provisioning/worker.js';
+import { JobWorker } from '../../server/src/modules/jobs/worker.js';
 import { listen } from '../../sdk/test/support.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -56,7 +56,7 @@ const ok = (r: Run) => assert.equal(r.code, 0, `exit ${r.code}\n${r.stdout}\n---
 
 describe('README walk-throughs, run as pasted', { skip: hasJq ? false : 'jq is not installed (the walk-through lists it as a prerequisite)' }, () => {
   let ctx: TestContext;
-  let worker: ProvisioningWorker;
+  let worker: JobWorker;
   let readme: string;
   let env: Record<string, string>;
   let dir: string;
@@ -65,7 +65,7 @@ describe('README walk-throughs, run as pasted', { skip: hasJq ? false : 'jq is n
     ok(await run('npm', ['run', 'build', '--silent'], {}));
     ctx = await startApp({ PC_PROVISIONING_DELAY_SECONDS: '0' });
     const port = new URL(await listen(ctx)).port;
-    worker = new ProvisioningWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20 });
+    worker = new JobWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20 });
     worker.start();
     readme = await readFile(join(ROOT, 'README.md'), 'utf8');
     dir = await mkdtemp(join(tmpdir(), 'pcx-readme-'));

@@ -7,6 +7,7 @@ import { Attributes, RenewsTo, SelfLinks, StringMap } from './common.js';
 import { Order, OrderError, OrderInput, OrderPatchInput } from './orders.js';
 import { SubscriptionUpdate } from './subscriptions.js';
 import { CustomerInput } from './customers.js';
+import { WebhookRegistrationInput } from './webhooks.js';
 
 export const PARTICIPANT_TYPES = [
   'unknown',
@@ -176,6 +177,6 @@ export const knownFieldNames: ReadonlyMap<string, string> = (() => {
     }
     walk(s.items);
   };
-  [CartInput, Cart, SubscriptionUpdate, CustomerInput, OrderInput, OrderPatchInput].forEach(walk);
+  [CartInput, Cart, SubscriptionUpdate, CustomerInput, OrderInput, OrderPatchInput, WebhookRegistrationInput].forEach(walk);
   return names;
 })();

@@ -57,5 +57,9 @@ export const ErrorCodes = {
   PayloadTooLarge: { status: 413, code: 800002 },
   RequestTimeout: { status: 408, code: 800002 },
   HeadersTooLarge: { status: 431, code: 800002 },
+  /** POST /webhooks/v1/registration when the partner has one (the REST reference: "registration already exists, use PUT"). */
+  WebhookRegistrationExists: { status: 409, code: 800094 },
+  /** The partner has no webhook registration (GET, PUT, DELETE, validationEvents). */
+  WebhookRegistrationNotFound: { status: 404, code: 1000 },
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCodes;

@@ -14,3 +14,4 @@ export * from './customers.js';
 export * from './errors.js';
 export * from './orders.js';
 export * from './subscriptions.js';
+export * from './webhooks.js';

@@ -20,6 +20,7 @@ import {
   SandboxOperations,
   SandboxPartnerOperations,
   tenantOfToken,
+  WebhookOperations,
 } from './resources/index.js';
 import { Transport, type TokenGetter, type TransportOptions } from './transport.js';
 
@@ -47,6 +48,9 @@ export type {
   Transition,
   TransitionEligibility,
   TransitionRequest,
+  ValidationEventStatus,
+  WebhookEvent,
+  WebhookRegistration,
 } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
 
 export interface PartnerOperationsOptions extends Omit<TransportOptions, 'baseUrl' | 'getToken'> {
@@ -76,6 +80,8 @@ export interface PartnerOperations {
   readonly products: ProductCollectionOperations;
   /** `/v1/offers` (legacy offers, by country) */
   readonly offers: OfferCollectionOperations;
+  /** `/webhooks/v1` (Partner Center's webhook registration) */
+  readonly webhooks: WebhookOperations;
   /** `/sandbox/partners/{tenant-id}` of the signed-in partner (the sandbox's control API: its clock) */
   readonly sandbox: SandboxOperations;
   /** The transport every call goes through. */
@@ -109,6 +115,7 @@ export function createPartnerOperations(options: PartnerOperationsOptions): Part
     domains: new DomainCollectionOperations(transport, ['v1', 'domains']),
     products: new ProductCollectionOperations(transport, ['v1', 'products']),
     offers: new OfferCollectionOperations(transport, ['v1', 'offers']),
+    webhooks: new WebhookOperations(transport, ['webhooks', 'v1']),
     sandbox: new SandboxOperations(
       (path) => new SandboxPartnerOperations(transport, path),
       async () => {

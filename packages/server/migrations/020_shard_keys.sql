@@ -21,7 +21,6 @@ ALTER TABLE orders DROP CONSTRAINT orders_customer_partner_fkey;
 ALTER TABLE orders DROP CONSTRAINT orders_cart_id_fkey;
 ALTER TABLE subscriptions DROP CONSTRAINT subscriptions_customer_partner_fkey;
 ALTER TABLE order_line_items DROP CONSTRAINT order_line_items_order_id_fkey;
-ALTER TABLE provisioning_jobs DROP CONSTRAINT provisioning_jobs_order_id_fkey;
 ALTER TABLE subscription_registrations DROP CONSTRAINT subscription_registrations_subscription_id_fkey;
 ALTER TABLE subscription_transitions DROP CONSTRAINT subscription_transitions_from_subscription_id_fkey;
 ALTER TABLE subscription_transitions DROP CONSTRAINT subscription_transitions_to_subscription_id_fkey;
@@ -53,9 +52,6 @@ CREATE INDEX subscriptions_customer_idx ON subscriptions (partner_tenant_id, cus
 DROP INDEX subscriptions_order_idx;
 CREATE INDEX subscriptions_order_idx ON subscriptions (partner_tenant_id, order_id);
 
-ALTER TABLE provisioning_jobs DROP CONSTRAINT provisioning_jobs_pkey;
-ALTER TABLE provisioning_jobs ADD PRIMARY KEY (partner_tenant_id, order_id);
-
 ALTER TABLE audit_records DROP CONSTRAINT audit_records_pkey;
 ALTER TABLE audit_records ADD PRIMARY KEY (partner_tenant_id, id);
 
@@ -83,8 +79,6 @@ ALTER TABLE orders ADD CONSTRAINT orders_cart_fkey FOREIGN KEY (partner_tenant_i
 ALTER TABLE subscriptions ADD CONSTRAINT subscriptions_customer_fkey FOREIGN KEY (partner_tenant_id, customer_id)
   REFERENCES customers (partner_tenant_id, id);
 ALTER TABLE order_line_items ADD CONSTRAINT order_line_items_order_fkey FOREIGN KEY (partner_tenant_id, order_id)
-  REFERENCES orders (partner_tenant_id, id);
-ALTER TABLE provisioning_jobs ADD CONSTRAINT provisioning_jobs_order_fkey FOREIGN KEY (partner_tenant_id, order_id)
   REFERENCES orders (partner_tenant_id, id);
 ALTER TABLE subscription_registrations ADD CONSTRAINT subscription_registrations_subscription_fkey
   FOREIGN KEY (partner_tenant_id, subscription_id) REFERENCES subscriptions (partner_tenant_id, id) ON DELETE CASCADE;

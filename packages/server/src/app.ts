@@ -29,6 +29,7 @@ import orderRoutes from './modules/orders/routes.js';
 import subscriptionRoutes from './modules/subscriptions/routes.js';
 import sandboxRoutes from './modules/sandbox/routes.js';
 import auditRoutes from './modules/audit/routes.js';
+import webhookRoutes, { certificateRoutes } from './modules/webhooks/routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -152,6 +153,22 @@ export async function buildApp({ config, db, logger = false }: AppOptions): Prom
       await v1.register(auditRoutes);
     },
     { prefix: '/v1' },
+  );
+
+  // Partner Center's webhook API (outside /v1, as in Partner Center), and the certificate its deliveries are signed with.
+  await app.register(certificateRoutes);
+  await app.register(
+    async (webhooks) => {
+      webhooks.addHook('onRequest', webhooks.authenticate);
+      if (sandbox) {
+        await webhooks.register(logRequests);
+        webhooks.addHook('onRequest', webhooks.sandboxFaults.hook);
+      }
+      await webhooks.register(throttling, { limitPerMinute: config.throttleLimitPerMinute, syncMs: config.throttleSyncMs });
+      await webhooks.register(replay);
+      await webhooks.register(webhookRoutes);
+    },
+    { prefix: '/webhooks/v1' },
   );
   return app;
 }

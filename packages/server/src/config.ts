@@ -1,5 +1,6 @@
 import { DEFAULT_POOL_SIZE, type DatabaseOptions } from './db/database.js';
 import type { ProvisioningPolicy } from './modules/provisioning/service.js';
+import type { WebhookPolicy } from './modules/webhooks/delivery.js';
 import type { SigninLimits } from './modules/sandbox/signin-throttle.js';
 
 /** Configuration from the environment (DESIGN.md "Configuration"). Read once, at start-up. */
@@ -31,7 +32,11 @@ export interface Config {
   logLevel: string;
   bodyLimit: number;
   provisioning: ProvisioningPolicy;
-  /** Run the provisioning worker inside the API process. */
+  /** Webhook delivery; `baseUrl` undefined: the address the server listens on (the worker process: http://HOST:PORT). */
+  webhooks: Omit<WebhookPolicy, 'baseUrl'> & { baseUrl?: string };
+  /** How long a worker's claim on a job holds before another worker takes it over (a crashed worker's). */
+  jobLeaseSeconds: number;
+  /** Run the job worker (provisioning, webhook deliveries, renewals) inside the API process. */
   inProcessWorker: boolean;
   /** /v1 requests per partner tenant per minute before 429; 0 turns throttling off. */
   throttleLimitPerMinute: number;
@@ -134,6 +139,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backoffMs: Number(env.PC_PROVISIONING_BACKOFF_MS ?? 1000),
       maxBackoffMs: Number(env.PC_PROVISIONING_MAX_BACKOFF_MS ?? 60_000),
     },
+    webhooks: {
+      timeoutMs: positive('PC_WEBHOOK_TIMEOUT_MS', env.PC_WEBHOOK_TIMEOUT_MS ?? 10_000),
+      backoffMs: positive('PC_WEBHOOK_BACKOFF_MS', env.PC_WEBHOOK_BACKOFF_MS ?? 1000),
+      maxBackoffMs: positive('PC_WEBHOOK_MAX_BACKOFF_MS', env.PC_WEBHOOK_MAX_BACKOFF_MS ?? 300_000),
+      baseUrl: env.PC_PUBLIC_URL ? env.PC_PUBLIC_URL.replace(/\/+$/, '') : undefined,
+    },
+    jobLeaseSeconds: positive('PC_JOB_LEASE_SECONDS', env.PC_JOB_LEASE_SECONDS ?? 60),
     inProcessWorker: env.PC_WORKER !== 'false',
     throttleLimitPerMinute: Number(env.PC_THROTTLE_LIMIT ?? 500),
     throttleSyncMs: positive('PC_THROTTLE_SYNC_MS', env.PC_THROTTLE_SYNC_MS ?? 100),

@@ -93,12 +93,23 @@ const CHECKS: [string, string][] = [
     `SELECT s.id::text AS what FROM subscriptions s
       WHERE s.order_id IS NOT NULL AND s.order_id <> '' AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.partner_tenant_id = s.partner_tenant_id AND o.id = s.order_id)`,
   ],
-  // An order's and a provisioning job's partner is their cart's and order's by foreign key
+  // An order's partner is its cart's by foreign key
   // (020_shard_keys.sql: references between tenant tables go through partner_tenant_id).
   [
     "an order's customer differs from its cart's",
     `SELECT o.id AS what FROM orders o JOIN carts c ON c.partner_tenant_id = o.partner_tenant_id AND c.id = o.cart_id
       WHERE o.customer_id <> c.customer_id`,
+  ],
+  [
+    'a running or pending subscription has no renewal job waiting',
+    `SELECT s.id::text AS what FROM subscriptions s
+      WHERE s.status IN ('active', 'suspended', 'pending') AND NOT EXISTS (
+        SELECT 1 FROM jobs j WHERE j.partner_tenant_id = s.partner_tenant_id AND j.kind = 'renewal' AND j.key = s.id::text AND j.state IN ('queued', 'running'))`,
+  ],
+  [
+    "a provisioning job's order is missing",
+    `SELECT j.key AS what FROM jobs j LEFT JOIN orders o ON o.partner_tenant_id = j.partner_tenant_id AND o.id = j.key
+      WHERE j.kind = 'provisioning' AND o.id IS NULL`,
   ],
 ];
 

@@ -5,7 +5,7 @@ import { failStart, loadConfigOrFail } from './startup-errors.js';
 import { migrate } from './db/migrate.js';
 import { seedCatalog, seedDemo, DEMO } from './seed/index.js';
 import { buildApp } from './app.js';
-import { ProvisioningWorker } from './modules/provisioning/worker.js';
+import { JobWorker } from './modules/jobs/worker.js';
 
 // What start-up is doing, a line at a time on stdout before the listening lines (the JSON logs of
 // LOG_LEVEL start once the app is built): a first start takes seconds, and says why.
@@ -30,7 +30,8 @@ const app = await buildApp({
   },
 });
 const address = await app.listen({ port: config.port, host: config.host }).catch(failStart);
-const worker = config.inProcessWorker ? new ProvisioningWorker(db, { policy: config.provisioning, log: app.log }) : undefined;
+const webhooks = { ...config.webhooks, baseUrl: config.webhooks.baseUrl ?? address };
+const worker = config.inProcessWorker ? new JobWorker(db, { policy: config.provisioning, webhooks, leaseSeconds: config.jobLeaseSeconds, log: app.log }) : undefined;
 worker?.start();
 
 // Handlers first: a supervisor (or a test) may signal as soon as it reads the line below.
@@ -70,6 +71,6 @@ if (config.authMode === 'sandbox') {
 } else {
   lines.push(`auth: tokens of ${config.jwtIssuer} verified with ${config.jwksUrl}`);
 }
-lines.push(worker ? `provisioning worker: in process (${worker.id})` : 'provisioning worker: off (PC_WORKER=false; run `npm run worker`)');
+lines.push(worker ? `job worker (provisioning, webhooks, renewals): in process (${worker.id})` : 'job worker: off (PC_WORKER=false; run `npm run worker`)');
 process.stdout.write(lines.join('\n') + '\n');
 

@@ -253,6 +253,20 @@ describe('fuzz', () => {
         url: `/sandbox/partners/${p.tenantId}/faults`,
         body: { route: s + u, method: s, count: n, effect: { type: 'error', status: n } },
       })),
+      fc.tuple(hostileString, unstorable, extremeNumber).map(([s, u, n]) => ({
+        method: 'POST',
+        url: `/sandbox/partners/${p.tenantId}/faults`,
+        body: { probability: n, expiresInSeconds: n, effect: { type: 'webhookFailure', status: n, description: s + u } },
+      })),
+      fc.tuple(hostileString, unstorable, fc.constantFrom('POST', 'PUT')).map(([s, u, method]) => ({
+        method,
+        url: '/webhooks/v1/registration',
+        body: { WebhookUrl: s + u, WebhookEvents: [s, u], SubscriberId: s },
+      })),
+      hostileString.map((s) => ({ method: 'GET', url: `/webhooks/v1/registration/validationEvents/${pct(s) || 'x'}` })),
+      hostileString.map((s) => ({ method: 'GET', url: `/webhooks/v1/customers/${c.id}/subscriptions/${pct(s) || 'x'}` })),
+      fc.tuple(hostileString, extremeNumber).map(([s, n]) => ({ method: 'GET', url: `/sandbox/partners/${p.tenantId}/events?after=${pct(String(n))}&limit=${pct(s)}` })),
+      fc.tuple(hostileString, unstorable).map(([s, u]) => ({ method: 'POST', url: `/sandbox/partners/${p.tenantId}/events/trigger`, body: { eventName: s + u, resourceId: s } })),
     );
     await fc.assert(
       fc.asyncProperty(request, async (r: { method: string; url: string; form?: string; body?: unknown }) => {

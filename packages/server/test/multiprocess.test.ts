@@ -9,21 +9,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { checkConsistency } from '../src/consistency.js';
 import { engine } from './helpers.js';
-import { startServer, type Server } from './processes.js';
+import { json, newPartner, startServer, type Server } from './support/processes.js';
 
 const skip = engine !== 'postgres' && 'needs PostgreSQL: set DATABASE_URL';
-
-async function json(res: Response) {
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text, replayed: res.headers.get('idempotent-replayed') };
-}
-
-async function newPartner(base: string) {
-  const partner = (await json(await fetch(`${base}/sandbox/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))).body;
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: partner.clientId, client_secret: partner.clientSecret });
-  const tok = (await json(await fetch(`${base}/oauth2/token`, { method: 'POST', body: form }))).body.access_token as string;
-  return { ...partner, token: tok };
-}
 
 async function addCustomers(bases: string[], tenantId: string, n: number) {
   const out: { id: string; cartId: string }[] = [];

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { checkConsistency } from '../src/consistency.js';
 import { engine, startApp, type TestContext } from './helpers.js';
-import { startServer, startWorker, type Server } from './processes.js';
+import { startServer, startWorker, type Server } from './support/processes.js';
 import { createPartnerOperations, PartnerCenterError, type PartnerOperations } from '../../sdk/src/index.js';
 import { json as pcxJson, pcx, type PcxResult } from '../../cli/test/support.js';
 import { listen } from '../../sdk/test/support.js';

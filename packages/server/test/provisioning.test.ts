@@ -5,12 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, newPartner, startApp, type Partner, type TestContext } from './helpers.js';
-import { ProvisioningWorker } from '../src/modules/provisioning/worker.js';
-import { claimJobs } from '../src/modules/provisioning/repo.js';
+import { JobWorker } from '../src/modules/jobs/worker.js';
+import { claimJobs } from '../src/modules/jobs/repo.js';
 import { checkConsistency } from '../src/consistency.js';
 
 let ctx: TestContext;
-const workers: ProvisioningWorker[] = [];
+const workers: JobWorker[] = [];
 before(async () => {
   ctx = await startApp({ PC_PROVISIONING_DELAY_SECONDS: '0', PC_PROVISIONING_BACKOFF_MS: '20', PC_PROVISIONING_MAX_ATTEMPTS: '3' });
 });
@@ -20,7 +20,7 @@ after(async () => {
 });
 
 const startWorker = (leaseSeconds = 60) => {
-  const w = new ProvisioningWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20, leaseSeconds });
+  const w = new JobWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20, leaseSeconds });
   workers.push(w);
   w.start();
   return w;
@@ -172,9 +172,9 @@ describe('provisioning with several workers', () => {
     // A worker claims the job and dies: with no live worker running (one would race it for the job),
     // make it due, claim it with a 1-second lease, never finish it. Then a live worker starts.
     await Promise.all(workers.splice(0).map((w) => w.stop()));
-    await ctx.db.query(`UPDATE provisioning_jobs SET run_at = now() WHERE order_id = $1`, [orders[0].id]);
+    await ctx.db.query(`UPDATE jobs SET run_at = now() WHERE kind = 'provisioning' AND key = $1`, [orders[0].id]);
     const claimed = await claimJobs(ctx.db, 'dead-worker', 100, 1);
-    assert.ok(claimed.some((j) => j.order_id === orders[0].id), 'the dead worker holds the job');
+    assert.ok(claimed.some((j) => j.key === orders[0].id), 'the dead worker holds the job');
     startWorker();
     const order = await until('the takeover', async () => {
       const o = await getOrder(p, customerId, orders[0].id);
@@ -197,10 +197,10 @@ describe('stopping a worker', () => {
     const orderIds: string[] = [];
     for (let i = 0; i < 5; i++) orderIds.push((await checkoutNew(p, barracuda)).orders[0].id);
     // Make them due together, so that one worker claims all five in one batch.
-    await ctx.db.query(`UPDATE provisioning_jobs SET run_at = now() WHERE order_id = ANY ($1::text[])`, [orderIds]);
+    await ctx.db.query(`UPDATE jobs SET run_at = now() WHERE kind = 'provisioning' AND key = ANY ($1::text[])`, [orderIds]);
     let stopping: Promise<void> | undefined;
     const done: string[] = [];
-    const w = new ProvisioningWorker(ctx.db, {
+    const w = new JobWorker(ctx.db, {
       policy: ctx.config.provisioning,
       pollMs: 20,
       batchSize: 5,
@@ -213,7 +213,7 @@ describe('stopping a worker', () => {
     await until('the first job', async () => (stopping ? true : undefined));
     await stopping;
     const jobs = await ctx.db.query<{ order_id: string; state: string; locked_by: string | null }>(
-      'SELECT order_id, state, locked_by FROM provisioning_jobs WHERE order_id = ANY ($1::text[])',
+      'SELECT key AS order_id, state, locked_by FROM jobs WHERE kind = \'provisioning\' AND key = ANY ($1::text[])',
       [orderIds],
     );
     assert.equal(done.length, 1, 'no job started after stop()');

@@ -333,7 +333,7 @@ describe('delete and reset', () => {
     assert.equal(cart.json().status, 'Active');
     const clock = (await ctx.app.inject({ method: 'GET', url: `/sandbox/partners/${p.tenantId}/clock` })).json();
     assert.equal(clock.offsetSeconds, 0);
-    for (const table of ['orders', 'provisioning_jobs', 'sandbox_fault_rules', 'sandbox_provisioning_faults']) {
+    for (const table of ['orders', 'jobs', 'sandbox_fault_rules', 'sandbox_provisioning_faults']) {
       const [{ n }] = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE partner_tenant_id = $1`, [p.tenantId]);
       assert.equal(n, 0, table);
     }

@@ -29,7 +29,7 @@ describe(`the migrated schema fits the sharding plan (${engine})`, () => {
       `SELECT c.relname AS name FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')`,
     );
     const names = rows.map((r) => r.name);
-    for (const t of ['carts', 'orders', 'order_line_items', 'subscriptions', 'provisioning_jobs', 'audit_records', 'request_replays']) {
+    for (const t of ['carts', 'orders', 'order_line_items', 'subscriptions', 'jobs', 'events', 'audit_records', 'request_replays']) {
       assert.ok(names.includes(t), `${t} is in the schema checked`);
     }
     // A declared global table that no longer exists is a stale declaration.

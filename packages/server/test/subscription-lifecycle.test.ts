@@ -10,7 +10,7 @@ import { call, newPartner, startApp, type Partner, type TestContext } from './he
 import { addTerm } from '../src/modules/subscriptions/lifecycle.js';
 import { runDueRenewals } from '../src/modules/subscriptions/service.js';
 import { advanceOffset, lockOffset } from '../src/modules/clock/repo.js';
-import { ProvisioningWorker } from '../src/modules/provisioning/worker.js';
+import { JobWorker } from '../src/modules/jobs/worker.js';
 
 let ctx: TestContext;
 before(async () => {
@@ -271,7 +271,7 @@ describe('renewals are durable work, done once', () => {
     const [s] = await buy(p, [{ catalogItemId: NCE, quantity: 2, termDuration: 'P1M' }]);
     await change(p, s.id, { autoRenewEnabled: false });
     await passTime(p, 35 * 24 * HOUR);
-    const worker = new ProvisioningWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20 });
+    const worker = new JobWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20 });
     worker.start();
     try {
       for (let i = 0; i < 200 && (await get(p, s.id)).status !== 'expired'; i++) await new Promise((r) => setTimeout(r, 25));

@@ -9,6 +9,7 @@ import { tenantOfToken, toIsoDuration, type ClockState, type PartnerOperations }
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { renderFields, renderTable } from '../output.js';
+import { followStream } from '../sse.js';
 
 interface FaultRule {
   id: string;
@@ -35,19 +36,23 @@ interface LoggedRequest {
 }
 
 /** The partner's tenant id: `--tenant-id`, else the `tid` of its access token. */
-async function tenantOf(partner: PartnerOperations, given?: string): Promise<string> {
+export async function tenantOf(partner: PartnerOperations, given?: string): Promise<string> {
   if (given) return given;
   const tid = tenantOfToken(await partner.getAccessToken());
   if (tid) return tid;
   throw new UsageError('the access token names no tenant: pass --tenant-id');
 }
 
-const integer = (name: string) => (v: string) => {
+export const integer = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be a whole number`);
   return Number(v);
 };
 
-function effectOf(o: { status?: number; code?: number; retryAfter?: number; delayMs?: number; drop?: boolean }) {
+function effectOf(o: { status?: number; code?: number; retryAfter?: number; delayMs?: number; drop?: boolean; webhookFailure?: boolean }) {
+  if (o.webhookFailure) {
+    if (o.delayMs !== undefined || o.drop) throw new UsageError('--webhook-failure takes only --status (the answer recorded for each failed delivery)');
+    return { type: 'webhookFailure', status: o.status };
+  }
   const chosen = [o.status !== undefined, o.delayMs !== undefined, o.drop === true].filter(Boolean).length;
   if (chosen !== 1) throw new UsageError('give exactly one effect: --status <code>, --delay-ms <ms> or --drop');
   if (o.drop) return { type: 'drop' };
@@ -56,7 +61,7 @@ function effectOf(o: { status?: number; code?: number; retryAfter?: number; dela
 }
 
 const describeEffect = (e: Record<string, unknown>) =>
-  e.type === 'error' ? `${e.status}${e.code !== undefined ? `·${e.code}` : ''}${e.retryAfterSeconds !== undefined ? ` Retry-After ${e.retryAfterSeconds}` : ''}` : e.type === 'delay' ? `delay ${e.delayMs} ms` : 'drop';
+  e.type === 'webhookFailure' ? `webhook failure${e.status !== undefined ? ` ${e.status}` : ''}` : e.type === 'error' ? `${e.status}${e.code !== undefined ? `·${e.code}` : ''}${e.retryAfterSeconds !== undefined ? ` Retry-After ${e.retryAfterSeconds}` : ''}` : e.type === 'delay' ? `delay ${e.delayMs} ms` : 'drop';
 
 const ruleColumns = [
   { header: 'id', value: (r: FaultRule) => r.id },
@@ -92,6 +97,7 @@ export function registerSandboxCommands(program: Command, { action, connect, io 
     .option('--retry-after <seconds>', 'Retry-After of the answer', integer('--retry-after'))
     .option('--delay-ms <ms>', 'hold each matching request this long', integer('--delay-ms'))
     .option('--drop', 'close the connection without an answer')
+    .option('--webhook-failure', "make your webhook deliveries fail instead (with --status: the receiver's answer recorded)")
     .option('--tenant-id <id>', 'the partner (default: the signed-in one)')
     .action(
       action(async ({ out, globals }, o: Record<string, never>) => {
@@ -154,29 +160,11 @@ export function registerSandboxCommands(program: Command, { action, connect, io 
         if (!o.follow) return;
         const after = res.body.items.at(-1)?.seq ?? 0;
         const url = `${partner.baseUrl}/${path(tenantId, 'requests').join('/')}?stream=true&after=${after}`;
-        const stream = await fetch(url, { headers: { accept: 'text/event-stream', authorization: `Bearer ${await partner.getAccessToken()}` } });
-        if (!stream.ok || !stream.body) throw new UsageError(`the request log stream answered ${stream.status}`);
         let seen = 0;
-        let buffer = '';
-        const decoder = new TextDecoder();
-        const reader = stream.body.getReader();
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          buffer += decoder.decode(value, { stream: true });
-          let end;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const event = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const data = event.split('\n').find((l) => l.startsWith('data: '));
-            if (!data) continue;
-            print(JSON.parse(data.slice(6)) as LoggedRequest);
-            if (o.max !== undefined && ++seen >= o.max) {
-              await reader.cancel().catch(() => {});
-              return;
-            }
-          }
-        }
+        await followStream<LoggedRequest>(url, await partner.getAccessToken(), 'request log', (e) => {
+          print(e);
+          return o.max === undefined || ++seen < o.max;
+        });
       }),
     );
 }

@@ -13,3 +13,4 @@ export * from './customers.js';
 export * from './orders.js';
 export * from './sandbox.js';
 export * from './subscriptions.js';
+export * from './webhooks.js';

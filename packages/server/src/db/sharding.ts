@@ -35,6 +35,7 @@ export const GLOBAL_TABLES: Record<string, GlobalTable> = {
   availabilities: { kind: 'reference', reason: 'catalog: the same for every partner, read-only, joined by every checkout' },
   offers: { kind: 'reference', reason: 'catalog (legacy offers): the same for every partner, read-only' },
   signing_keys: { kind: 'reference', reason: "the sandbox token issuer's keys: one set for the service, read by every process" },
+  webhook_signing_keys: { kind: 'reference', reason: "the service's one webhook signing key and certificate (Partner Center signs every partner's events with one): read by every delivery" },
   signin_failures: {
     kind: 'distributed',
     reason: 'failed sign-ins counted per client id, user name or address, before (or without) a tenant: distributed by `key`',

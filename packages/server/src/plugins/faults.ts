@@ -29,7 +29,9 @@ import { sendThrottled } from './throttling.js';
 export type FaultEffect =
   | { type: 'error'; status: number; code?: number; description?: string; retryAfterSeconds?: number }
   | { type: 'delay'; delayMs: number }
-  | { type: 'drop' };
+  | { type: 'drop' }
+  /** Not for /v1 requests: the partner's webhook deliveries fail (with `status` as the receiver's answer, or no answer). */
+  | { type: 'webhookFailure'; status?: number };
 
 export interface FaultRule {
   id: string;
@@ -120,6 +122,7 @@ export async function addRule(q: Queryable, tenantId: string, r: NewFaultRule): 
 function effectOf(e: FaultEffect): FaultEffect {
   if (e.type === 'delay') return { type: 'delay', delayMs: e.delayMs };
   if (e.type === 'drop') return { type: 'drop' };
+  if (e.type === 'webhookFailure') return { type: 'webhookFailure', ...(e.status !== undefined && { status: e.status }) };
   const { status, code, description, retryAfterSeconds } = e;
   return { type: 'error', status, code, description, retryAfterSeconds };
 }
@@ -136,6 +139,21 @@ export async function removeRules(q: Queryable, tenantId: string, id?: string): 
     ? await q.query('DELETE FROM sandbox_fault_rules WHERE partner_tenant_id = $1 AND id = $2 RETURNING 1', [tenantId, id])
     : await q.query('DELETE FROM sandbox_fault_rules WHERE partner_tenant_id = $1 RETURNING 1', [tenantId]);
   return rows.length;
+}
+
+/**
+ * The partner's first webhook-failure rule that fires now (rolled under its probability, a firing of
+ * a counted one used up), for the delivery about to be attempted; undefined: deliver as usual. Method,
+ * route, customer and cart do not apply to deliveries.
+ */
+export async function takeWebhookFault(q: Queryable, tenantId: string): Promise<{ id: string; status?: number } | undefined> {
+  for (const rule of await activeRules(q, tenantId)) {
+    if (rule.effect.type !== 'webhookFailure') continue;
+    if (rule.probability !== null && Math.random() >= rule.probability) continue;
+    if (rule.remaining !== null && !(await takeOne(q, tenantId, rule.id))) continue;
+    return { id: rule.id, status: rule.effect.status };
+  }
+  return undefined;
 }
 
 /** Uses up one firing of a counted rule; false when none is left (here or in another process). */
@@ -247,7 +265,7 @@ export class FaultInjector {
     const now = Date.now();
     const hit = this.cache.get(tenantId);
     if (hit && now - hit.at < this.cacheMs) return hit.rules;
-    const rules = (await activeRules(this.db, tenantId)).map((r) => ({ ...r, matcher: routeMatcher(r.route) }));
+    const rules = (await activeRules(this.db, tenantId)).filter((r) => r.effect.type !== 'webhookFailure').map((r) => ({ ...r, matcher: routeMatcher(r.route) }));
     this.cache.set(tenantId, { at: now, rules });
     // Idle tenants do not accumulate: entries past their age are of no use.
     if (this.cache.size > 10_000) for (const [t, e] of this.cache) if (now - e.at >= this.cacheMs) this.cache.delete(t);
@@ -288,7 +306,7 @@ export class FaultInjector {
         req.raw.socket?.destroy();
         return;
       }
-      return applyError(reply, effect);
+      if (effect.type === 'error') return applyError(reply, effect);
     }
   };
 }

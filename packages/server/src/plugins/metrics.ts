@@ -37,15 +37,16 @@ export default fp(async function metrics(app: FastifyInstance) {
       },
     });
   countBy('pc_orders', 'Orders by status', 'orders', 'status');
-  countBy('pc_provisioning_jobs', 'Provisioning jobs by state', 'provisioning_jobs', 'state');
+  countBy('pc_provisioning_jobs', 'Provisioning jobs by state', "jobs WHERE kind = 'provisioning'", 'state');
+  countBy('pc_webhook_deliveries', 'Webhook deliveries by state (failed: dead-lettered)', "jobs WHERE kind = 'webhook_delivery'", 'state');
   new client.Gauge({
     name: 'pc_provisioning_oldest_due_seconds',
     help: 'Age of the oldest provisioning job that is due and not done',
     registers: [registry],
     async collect() {
       const [r] = await app.db.query<{ age: number | null }>(
-        `SELECT extract(epoch FROM now() - min(run_at))::float8 AS age FROM provisioning_jobs
-          WHERE state IN ('queued', 'running') AND run_at <= now()`,
+        `SELECT extract(epoch FROM now() - min(run_at))::float8 AS age FROM jobs
+          WHERE kind = 'provisioning' AND state IN ('queued', 'running') AND run_at <= now()`,
       );
       this.set(r?.age ?? 0);
     },

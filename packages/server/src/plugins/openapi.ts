@@ -127,7 +127,7 @@ function securitySchemes(config: Config) {
 
 /** Who may call a route: the partner API wants a partner token; the sandbox control API, see modules/sandbox/access.ts. */
 function securityOf(url: string, schema: FastifySchema, config: Config, partner: Security): Security {
-  if (url.startsWith('/v1/')) return partner;
+  if (url.startsWith('/v1/') || (url.startsWith('/webhooks/v1/') && !schema.security)) return partner;
   if (url.startsWith('/sandbox/')) {
     // Loopback clients need no token unless PC_SANDBOX_ADMIN_TOKEN is set; a partner's own token opens its own routes.
     const anyone = config.sandboxAdminToken ? [] : [{}];
@@ -162,6 +162,7 @@ export default fp(async function openapi(app: FastifyInstance) {
         { name: 'orders', description: "A customer's orders and the provisioning status of their lines" },
         { name: 'subscriptions', description: "A customer's subscriptions, and changes to them" },
         { name: 'audit', description: "The partner's audit trail of carts, orders and subscriptions" },
+        { name: 'webhooks', description: "Partner Center's webhook registration, validation event and signing certificate (docs/webhooks.md)" },
         {
           name: 'sandbox',
           description:

@@ -16,6 +16,7 @@ import { buildSubscription, moveSubscriptions, type SubscriptionRecord } from '.
 import { lineTransition, orderTransition } from './lifecycle.js';
 import { insertSubscriptions } from '../subscriptions/repo.js';
 import { enqueueJobs } from '../provisioning/repo.js';
+import { orderEvent, raiseEvents, subscriptionEvent } from '../webhooks/events.js';
 import type { ProvisioningPolicy } from '../provisioning/service.js';
 import * as repo from './repo.js';
 
@@ -133,6 +134,11 @@ export async function placeOrders(tx: Writer, input: PlaceOrdersInput): Promise<
     o.lines.filter((l) => l.provisioningStatus === 'PrefulfillmentPending').map((l) => ({ orderId: o.id, productType: l.productType })),
   );
   await enqueueJobs(tx, input.partnerTenantId, waiting, input.provisioning.defaultDelaySeconds, input.provisioning.maxAttempts);
+  // The outbox, in the same transaction: each order, then each subscription it created (active, or pending provisioning).
+  await raiseEvents(tx, input.partnerTenantId, [
+    ...orders.map((o) => orderEvent('order-created', o.customerId, o.id)),
+    ...subscriptions.map((s) => subscriptionEvent(s.status === 'active' ? 'subscription-active' : 'subscription-pending', s.customerId, s.id)),
+  ]);
   return orders;
 }
 
@@ -359,7 +365,14 @@ export async function cancelOrder(db: Database, actor: Actor, customerId: string
       await moveSubscriptions(tx, actor.tenantId, lines.flatMap((l) => (l.subscriptionId ? [l.subscriptionId] : [])), 'deleted', 'orderCancellation');
     }
     const rendered = renderOrder((await repo.findOrder(tx, actor.tenantId, customer.id, order.id))!);
-    if (lines.length) await recordAudit(tx, [auditEntry(actor, customer.id, 'update_order', 'order', order.id, rendered)]);
+    if (lines.length) {
+      const audit = auditEntry(actor, customer.id, 'update_order', 'order', order.id, rendered);
+      await recordAudit(tx, [audit]);
+      await raiseEvents(tx, actor.tenantId, [
+        orderEvent('order-updated', customer.id, order.id, audit.id),
+        ...lines.flatMap((l) => (l.subscriptionId ? [subscriptionEvent('subscription-updated', customer.id, l.subscriptionId)] : [])),
+      ]);
+    }
     return rendered;
   });
 }

@@ -9,7 +9,11 @@ import { resolveCatalogItems } from '../catalog/service.js';
 import { buildSubscription, moveSubscriptions, type SubscriptionRecord } from '../subscriptions/service.js';
 import { lineTransition } from '../orders/lifecycle.js';
 import { insertSubscriptions } from '../subscriptions/repo.js';
-import { partnerNow, untilSettled } from '../clock/service.js';
+import { partnerNow } from '../clock/service.js';
+import * as jobs from '../jobs/repo.js';
+import { backoffDelay, type JobOutcome } from '../jobs/retry.js';
+import { orderEvent, raiseEvents, subscriptionEvent } from '../webhooks/events.js';
+import type { NewEvent } from '../webhooks/repo.js';
 import * as repo from './repo.js';
 
 export interface ProvisioningPolicy {
@@ -21,30 +25,23 @@ export interface ProvisioningPolicy {
   maxBackoffMs: number;
 }
 
+export type { JobOutcome } from '../jobs/retry.js';
+
 /** A failure injected through the sandbox control API, or a real one. */
 export class ProvisioningFailure extends Error {}
 
-export const backoffDelay = (attempt: number, policy: ProvisioningPolicy) => {
-  const raw = Math.min(policy.backoffMs * 2 ** Math.max(0, attempt - 1), policy.maxBackoffMs);
-  return Math.round(raw * (0.8 + Math.random() * 0.4));
-};
-
-export type JobOutcome = 'done' | 'retry' | 'failed' | 'lost';
-
 /** Runs one claimed job; returns what became of it. */
-export async function runJob(db: Database, job: repo.JobRow, workerId: string, policy: ProvisioningPolicy): Promise<JobOutcome> {
+export async function runJob(db: Database, job: jobs.JobRow, workerId: string, policy: ProvisioningPolicy): Promise<JobOutcome> {
   try {
     return await db.transaction(async (tx) => {
-      const owned = await repo.lockOwnedJob(tx, job.partner_tenant_id, job.order_id, workerId);
+      const owned = await jobs.lockOwnedJob(tx, job, workerId);
       if (!owned) return 'lost';
-      const lines = await repo.lockPendingLines(tx, job.partner_tenant_id, job.order_id);
+      const orderId = job.key;
+      const lines = await repo.lockPendingLines(tx, job.partner_tenant_id, orderId);
       const fault = await repo.findFault(tx, job.partner_tenant_id, lines.map((l) => l.offer_id));
       if (fault) throw new ProvisioningFailure(`${fault.catalog_item_id}: ${fault.message}`);
 
-      const [order] = await tx.query<{ customer_id: string }>('SELECT customer_id FROM orders WHERE partner_tenant_id = $1 AND id = $2', [
-        job.partner_tenant_id,
-        job.order_id,
-      ]);
+      const [order] = await tx.query<{ customer_id: string }>('SELECT customer_id FROM orders WHERE partner_tenant_id = $1 AND id = $2', [job.partner_tenant_id, orderId]);
       const items = await resolveCatalogItems(tx, lines.map((l) => l.offer_id));
       const now = await partnerNow(tx, job.partner_tenant_id);
       const created: SubscriptionRecord[] = [];
@@ -58,7 +55,7 @@ export async function runJob(db: Database, job: repo.JobRow, workerId: string, p
             buildSubscription({
               partnerTenantId: job.partner_tenant_id,
               customerId: order.customer_id,
-              orderId: job.order_id,
+              orderId,
               item,
               friendlyName: l.friendly_name ?? undefined,
               quantity: l.quantity,
@@ -79,9 +76,14 @@ export async function runJob(db: Database, job: repo.JobRow, workerId: string, p
       });
       await insertSubscriptions(tx, created);
       await moveSubscriptions(tx, job.partner_tenant_id, activated, 'active', 'provisioning');
-      await repo.settleLines(tx, job.partner_tenant_id, job.order_id, settled);
-      await repo.settleOrder(tx, job.partner_tenant_id, job.order_id);
-      await repo.finishJob(tx, job.partner_tenant_id, job.order_id, 'done', null);
+      await repo.settleLines(tx, job.partner_tenant_id, orderId, settled);
+      const events: NewEvent[] = [
+        ...created.map((s) => subscriptionEvent('subscription-active', order.customer_id, s.id)),
+        ...activated.flatMap((id) => [subscriptionEvent('subscription-active', order.customer_id, id), subscriptionEvent('subscription-updated', order.customer_id, id)]),
+      ];
+      if (await repo.settleOrder(tx, job.partner_tenant_id, orderId)) events.push(orderEvent('order-updated', order.customer_id, orderId));
+      await raiseEvents(tx, job.partner_tenant_id, events);
+      await jobs.finishJob(tx, job, 'done', null);
       return 'done';
     });
   } catch (err) {
@@ -90,51 +92,32 @@ export async function runJob(db: Database, job: repo.JobRow, workerId: string, p
 }
 
 /** A failed attempt: retried later with backoff, or, once attempts are used up, reported on the lines. */
-async function recordFailure(db: Database, job: repo.JobRow, workerId: string, policy: ProvisioningPolicy, err: unknown): Promise<JobOutcome> {
+async function recordFailure(db: Database, job: jobs.JobRow, workerId: string, policy: ProvisioningPolicy, err: unknown): Promise<JobOutcome> {
   const message = err instanceof Error ? err.message : String(err);
+  const orderId = job.key;
   return db.transaction(async (tx) => {
-    const owned = await repo.lockOwnedJob(tx, job.partner_tenant_id, job.order_id, workerId);
+    const owned = await jobs.lockOwnedJob(tx, job, workerId);
     if (!owned) return 'lost';
-    const lines = await repo.lockPendingLines(tx, job.partner_tenant_id, job.order_id);
+    const lines = await repo.lockPendingLines(tx, job.partner_tenant_id, orderId);
     const fault = await repo.findFault(tx, job.partner_tenant_id, lines.map((l) => l.offer_id));
     if (fault) await repo.consumeFault(tx, job.partner_tenant_id, fault.catalog_item_id);
     if (owned.attempts < owned.max_attempts) {
-      await repo.retryJobLater(tx, job.partner_tenant_id, job.order_id, workerId, backoffDelay(owned.attempts, policy), message);
+      await jobs.retryJobLater(tx, job, workerId, backoffDelay(owned.attempts, policy), message);
       return 'retry';
     }
-    await moveSubscriptions(tx, job.partner_tenant_id, lines.flatMap((l) => (l.subscription_id ? [l.subscription_id] : [])), 'deleted', 'provisioning');
+    const deleted = lines.flatMap((l) => (l.subscription_id ? [l.subscription_id] : []));
+    await moveSubscriptions(tx, job.partner_tenant_id, deleted, 'deleted', 'provisioning');
     await repo.settleLines(
       tx,
       job.partner_tenant_id,
-      job.order_id,
+      orderId,
       lines.map((l) => ({ lineItemNumber: l.line_item_number, status: lineTransition(l.provisioning_status, 'Unfulfilled'), subscriptionId: null, error: message })),
     );
-    await repo.settleOrder(tx, job.partner_tenant_id, job.order_id);
-    await repo.finishJob(tx, job.partner_tenant_id, job.order_id, 'failed', message);
+    const [order] = await tx.query<{ customer_id: string }>('SELECT customer_id FROM orders WHERE partner_tenant_id = $1 AND id = $2', [job.partner_tenant_id, orderId]);
+    const events = deleted.map((id) => subscriptionEvent('subscription-updated', order.customer_id, id));
+    if (await repo.settleOrder(tx, job.partner_tenant_id, orderId)) events.push(orderEvent('order-updated', order.customer_id, orderId));
+    await raiseEvents(tx, job.partner_tenant_id, events);
+    await jobs.finishJob(tx, job, 'failed', message);
     return 'failed';
   });
-}
-
-/**
- * Runs the tenant's due jobs here and now, until none is due on its clock (the sandbox clock's
- * advance settles the tenant before it answers). A due job another worker holds is waited for; a job
- * whose lease ran out is taken over, as a worker would.
- */
-export async function runDueJobs(db: Database, tenantId: string, runnerId: string, policy: ProvisioningPolicy): Promise<number> {
-  return untilSettled(
-    async () => {
-      const claimed = await repo.claimJobs(db, runnerId, 10, 60, tenantId);
-      for (const job of claimed) await runJob(db, job, runnerId, policy);
-      return claimed.length;
-    },
-    async () => {
-      const [{ nextDue, running }, now] = [await repo.pendingWork(db, tenantId), await partnerNow(db, tenantId)];
-      return running > 0 || (nextDue !== null && nextDue <= now);
-    },
-  );
-}
-
-/** When the tenant's next job falls due on its clock (null: none waits). */
-export async function nextJobDue(db: Database, tenantId: string): Promise<Date | null> {
-  return (await repo.pendingWork(db, tenantId)).nextDue;
 }

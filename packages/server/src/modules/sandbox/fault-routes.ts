@@ -23,6 +23,13 @@ const Effect = Type.Union(
     ),
     Type.Object({ type: Type.Literal('delay'), delayMs: Type.Integer({ minimum: 1, maximum: 60_000, description: 'Sleep this long before handling' }) }),
     Type.Object({ type: Type.Literal('drop') }, { description: 'Destroy the connection without an answer' }),
+    Type.Object(
+      {
+        type: Type.Literal('webhookFailure'),
+        status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: "The status recorded as the receiver's answer; absent: no answer (as a timeout)" })),
+      },
+      { description: "The partner's webhook deliveries fail (retried with backoff, as a real failure); method, route, customer and cart do not apply" },
+    ),
   ],
   { title: 'FaultEffect' },
 );
@@ -67,7 +74,8 @@ const faultRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description:
         'Rules are tried oldest first; the first that matches (method, route, customer, cart), rolls under its probability and has ' +
         'a firing left answers. A rule added here applies at once in this process and within a second in the others. ' +
-        'Provisioning failures are injected per catalog item with PUT /sandbox/partners/{tenantId}/provisioning/faults/{catalogItemId}.',
+        'Provisioning failures are injected per catalog item with PUT /sandbox/partners/{tenantId}/provisioning/faults/{catalogItemId}; ' +
+        'webhook delivery failures with the effect `webhookFailure` (its count and probability apply per delivery attempt).',
       params: TenantParams,
       body: NewRule,
       response: { 201: Rule },

@@ -1,27 +1,17 @@
 /**
  * `GET /sandbox/partners/{t}/requests`: the partner's request log (plugins/request-log.ts), as JSON or,
  * with `?stream=true` or `Accept: text/event-stream`, as server-sent events: each new entry is an
- * event (`id:` its seq, `data:` the entry), found by polling the database every POLL_MS per
- * connection (every API process writes the log; polling works on PGlite and PostgreSQL alike).
+ * event (`id:` its seq, `data:` the entry), found by polling the database (sse.ts).
  * `Last-Event-ID` (or `after`) resumes after an entry. Streams end when the app closes.
  */
 import { Type } from 'typebox';
-import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { readEntries } from '../../plugins/request-log.js';
 import { requirePartner } from './service.js';
-
-export const POLL_MS = 250;
+import { SseStreams } from './sse.js';
 
 const requestLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const streams = new Set<{ res: ServerResponse; timer: NodeJS.Timeout }>();
-  app.addHook('preClose', async () => {
-    for (const s of streams) {
-      clearInterval(s.timer);
-      s.res.end();
-    }
-    streams.clear();
-  });
+  const streams = new SseStreams(app);
 
   app.get('/sandbox/partners/:tenantId/requests', {
     schema: {
@@ -48,41 +38,12 @@ const requestLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const wantsStream = req.query.stream === true || /text\/event-stream/i.test(req.headers.accept ?? '');
     if (!wantsStream) return { items: await readEntries(app.db, tenantId, limit, req.query.after) };
 
-    const lastEventId = Number(req.headers['last-event-id']);
-    let after = req.query.after ?? (Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : undefined);
+    let after = SseStreams.resumeFrom(req, req.query.after);
     // Without a point to resume from, the stream starts after the newest entry: it shows what comes next.
     if (after === undefined) after = (await readEntries(app.db, tenantId, 1)).at(-1)?.seq ?? 0;
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'ms-requestid': req.id,
-      'x-accel-buffering': 'no',
-    });
-    res.write(': request log of partner ' + tenantId + '\n\n');
-    let polling = false;
-    const poll = async () => {
-      if (polling) return;
-      polling = true;
-      try {
-        for (const entry of await readEntries(app.db, tenantId, 100, after)) {
-          res.write(`id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`);
-          after = entry.seq;
-        }
-      } catch (err) {
-        req.log.warn({ err }, 'request log stream poll failed');
-      } finally {
-        polling = false;
-      }
-    };
-    const stream = { res, timer: setInterval(poll, POLL_MS) };
-    streams.add(stream);
-    res.on('close', () => {
-      clearInterval(stream.timer);
-      streams.delete(stream);
-    });
+    streams.start(req, reply, `request log of partner ${tenantId}`, after, async (from) =>
+      (await readEntries(app.db, tenantId, 100, from)).map((entry) => ({ seq: entry.seq, data: entry })),
+    );
   });
 };
 

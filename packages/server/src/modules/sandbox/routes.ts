@@ -6,15 +6,17 @@ import { Type, type Static } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TokenService } from '../../auth/tokens.js';
+import type { Database } from '../../db/database.js';
 import * as service from './service.js';
 import * as provisioning from '../provisioning/repo.js';
-import { nextJobDue, runDueJobs } from '../provisioning/service.js';
-import { nextRenewalDue, settleRenewals } from '../subscriptions/service.js';
+import { listJobs } from '../jobs/repo.js';
+import { nextJobDue, settleDueJobs } from '../jobs/worker.js';
 import { advanceClock, getClock, type DueWork } from '../clock/service.js';
 import { controlAccess } from './access.js';
 import { deleteSandboxPartner, resetSandboxPartner } from './reset.js';
 import sandboxFaultRoutes from './fault-routes.js';
 import sandboxRequestLogRoutes from './request-log-routes.js';
+import sandboxEventRoutes from './event-routes.js';
 import { SigninThrottle } from './signin-throttle.js';
 import { sendThrottled } from '../../plugins/throttling.js';
 import { THROTTLED } from '../../plugins/openapi.js';
@@ -193,6 +195,7 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
   });
 
   await app.register(sandboxFaultRoutes);
+  await app.register(sandboxEventRoutes);
   await app.register(sandboxRequestLogRoutes);
   app.put('/sandbox/partners/:tenantId/provisioning', {
     schema: {
@@ -272,8 +275,8 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
     },
   }, async (req) => {
     const partner = await service.requirePartner(app.db, req.params.tenantId.toLowerCase());
-    const jobs = await provisioning.listJobs(app.db, partner.tenantId);
-    return { items: jobs.map((j) => ({ ...j, runAt: new Date(j.runAt).toISOString() })) };
+    const jobs = await listJobs(app.db, partner.tenantId, 'provisioning');
+    return { items: jobs.map(({ key, ...j }) => ({ orderId: key, ...j, runAt: new Date(j.runAt).toISOString() })) };
   });
 
   // The partner's clock (Stripe's test clocks): read it; move it forward and let what falls due happen.
@@ -282,8 +285,10 @@ const sandboxRoutes: FastifyPluginAsyncTypebox<{ tokens: TokenService; adminToke
     offsetSeconds: Type.Number({ description: 'How far ahead of real time it runs (0: never moved)' }),
   });
   const dueWork: DueWork[] = [
-    { nextDue: nextJobDue, runDue: (db, tenantId) => runDueJobs(db, tenantId, `clock-${process.pid}`, app.config.provisioning) },
-    { nextDue: nextRenewalDue, runDue: settleRenewals },
+    ...(['provisioning', 'renewal'] as const).map((kind) => ({
+      nextDue: (db: Database, tenantId: string) => nextJobDue(db, tenantId, kind),
+      runDue: (db: Database, tenantId: string) => settleDueJobs(db, tenantId, kind, { policy: app.config.provisioning }),
+    })),
   ];
   app.get('/sandbox/partners/:tenantId/clock', {
     schema: { tags: ['sandbox'], operationId: 'getClock', summary: "Read the partner's clock", params: TenantParams, response: { 200: ClockState } },

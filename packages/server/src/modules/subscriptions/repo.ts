@@ -1,7 +1,6 @@
 /** Subscription SQL: tenant-scoped reads, a one-statement multi-row insert, changes, and claiming due renewals. */
 import type { ScheduledNextTermInstructions } from '@partner-commerce/contract';
 import type { Queryable, Writer } from '../../db/database.js';
-import { tenantNow } from '../clock/repo.js';
 import { isGuid } from '../../wire.js';
 
 /** New-commerce seats that may still be reduced until `allowedUntilDateTime` (one entry per addition). */
@@ -91,9 +90,20 @@ const INSERT = `INSERT INTO subscriptions (${COLUMNS.map(([, c]) => c).join(', '
      SELECT ${COLUMNS.map(([f]) => `"${f}"`).join(', ')}
        FROM jsonb_to_recordset($1::jsonb) AS x(${COLUMNS.map(([f, , t]) => `"${f}" ${t}`).join(', ')})`;
 
+/** Attempts of a renewal job (a database failure) before it is left failed for `npm run check:consistency` to report. */
+const RENEWAL_ATTEMPTS = 5;
+
+/** Inserts subscriptions and, in the same transaction (or batch), each one's renewal job at its commitment end. */
 export async function insertSubscriptions(q: Writer, subs: SubscriptionRecord[]): Promise<void> {
   if (!subs.length) return;
   await q.query(INSERT, [JSON.stringify(subs)]);
+  await q.query(
+    `INSERT INTO jobs (partner_tenant_id, kind, key, state, run_at, max_attempts)
+     SELECT x."partnerTenantId", 'renewal', x.id, 'queued', x."commitmentEndDate", $2
+       FROM jsonb_to_recordset($1::jsonb) AS x("partnerTenantId" uuid, id text, "commitmentEndDate" timestamptz)
+     ON CONFLICT DO NOTHING`,
+    [JSON.stringify(subs.map(({ partnerTenantId, id, commitmentEndDate }) => ({ partnerTenantId, id, commitmentEndDate }))), RENEWAL_ATTEMPTS],
+  );
 }
 
 const UPDATE = (() => {
@@ -146,33 +156,10 @@ export async function setStatuses(q: Queryable, tenantId: string, moves: { id: s
 }
 
 /** Renewal states: a term ends for active and suspended subscriptions only. */
-const RUNNING = `status IN ('active', 'suspended')`;
-
-/**
- * Claims subscriptions whose term has ended on their partner's clock (all partners, or one), locked
- * for the caller's transaction; SKIP LOCKED keeps concurrent workers and clock advances off each other's.
- */
-export async function claimDueRenewals(q: Queryable, limit: number, tenantId?: string) {
-  const rows = await q.query<SubscriptionRecord>(
-    `SELECT ${SELECT} FROM subscriptions
-      WHERE ${RUNNING} AND commitment_end_date <= ${tenantNow('subscriptions.partner_tenant_id')}
-        -- The furthest-ahead clock bounds every tenant's: a range the partial term-end index can serve.
-        AND commitment_end_date <= now() + make_interval(secs => coalesce((SELECT max(offset_ms) FROM partner_clocks), 0) / 1000.0)
-        AND ($2::uuid IS NULL OR partner_tenant_id = $2::uuid)
-      ORDER BY commitment_end_date, id LIMIT $1
-      FOR UPDATE SKIP LOCKED`,
-    [limit, tenantId ?? null],
-  );
-  return rows.map(normalize);
-}
-
-/** When the tenant's next term ends (null: no running subscription). */
-export async function nextTermEnd(q: Queryable, tenantId: string): Promise<Date | null> {
-  const [r] = await q.query<{ next: Date | string | null }>(
-    `SELECT min(commitment_end_date) AS next FROM subscriptions WHERE partner_tenant_id = $1 AND ${RUNNING}`,
-    [tenantId],
-  );
-  return r?.next ? new Date(r.next) : null;
+/** A subscription of the tenant by id alone, row-locked (its renewal job names no customer). */
+export async function lockSubscriptionById(q: Queryable, tenantId: string, id: string) {
+  const rows = await q.query<SubscriptionRecord>(`SELECT ${SELECT} FROM subscriptions WHERE partner_tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
+  return rows[0] && normalize(rows[0]);
 }
 
 export async function listSubscriptions(q: Queryable, tenantId: string, customerId: string, orderId?: string) {

@@ -6,15 +6,18 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Subscription, SubscriptionProvisioningStatus, SubscriptionRegistrationStatus, SubscriptionUpdate } from '@partner-commerce/contract';
-import type { Database, Queryable } from '../../db/database.js';
+import type { Database, Queryable, Writer } from '../../db/database.js';
 import { fail } from '../../errors.js';
 import { collection, isGuid, link } from '../../wire.js';
 import { auditEntry, recordAudit, type Actor } from '../audit/service.js';
 import { resolveCatalogItems, type CatalogItem } from '../catalog/service.js';
 import { availabilityItemIds, findUpgradeTargets } from '../catalog/repo.js';
-import { clockAt, partnerNow, untilSettled } from '../clock/service.js';
+import { clockAt, partnerNow } from '../clock/service.js';
+import * as jobs from '../jobs/repo.js';
+import type { JobOutcome } from '../jobs/retry.js';
 import { requireCustomer } from '../customers/service.js';
 import { NEW_COMMERCE_WINDOW_MS, addTerm, instructionsItemId, isNewCommerce, openWindows, planTermEnd, planUpdate, transition, type Cause } from './lifecycle.js';
+import { raiseEvents, subscriptionEvent } from '../webhooks/events.js';
 import * as repo from './repo.js';
 
 export type { SubscriptionRecord } from './repo.js';
@@ -211,7 +214,9 @@ export async function updateSubscription(
     if (changed.includes('scheduledNextTermInstructions')) await checkInstructions(tx, row, next.scheduledNextTerm!);
     await repo.updateSubscription(tx, next);
     const after = renderSubscription(next, now);
-    await recordAudit(tx, [auditEntry(actor, customer.id, 'update_subscription', 'subscription', row.id, after, before)]);
+    const audit = auditEntry(actor, customer.id, 'update_subscription', 'subscription', row.id, after, before);
+    await recordAudit(tx, [audit]);
+    await raiseEvents(tx, actor.tenantId, [subscriptionEvent('subscription-updated', customer.id, row.id, audit.id)]);
     return after;
   });
 }
@@ -231,42 +236,58 @@ export async function moveSubscriptions(q: Queryable, tenantId: string, ids: str
 /** Who renews: Partner Center itself, recorded as the audit's application. */
 const renewalActor = (tenantId: string): Actor => ({ tenantId, appId: 'partner-commerce-renewals', kind: 'app' });
 
+/** Renews or expires one subscription whose term has ended: one term, audited, with its events. */
+async function endTerm(tx: Queryable & Writer, sub: repo.SubscriptionRecord): Promise<repo.SubscriptionRecord> {
+  const title = sub.scheduledNextTerm && sub.status === 'active' && sub.autoRenewEnabled
+    ? (await resolveCatalogItems(tx, [instructionsItemId(sub.scheduledNextTerm)])).get(instructionsItemId(sub.scheduledNextTerm))?.title
+    : undefined;
+  const next = planTermEnd(sub, title);
+  await repo.updateSubscription(tx, next);
+  const at = new Date(sub.commitmentEndDate);
+  const audit = auditEntry(renewalActor(sub.partnerTenantId), sub.customerId, 'update_subscription', 'subscription', sub.id, renderSubscription(next, at), renderSubscription(sub, at));
+  await recordAudit(tx, [audit]);
+  // A new term is a renewal; a term that ends without one (auto-renew off, suspended) changes the state only.
+  const renewed = next.status !== 'expired';
+  await raiseEvents(tx, sub.partnerTenantId, [
+    ...(renewed ? [subscriptionEvent('subscription-renewed', sub.customerId, sub.id, audit.id)] : []),
+    subscriptionEvent('subscription-updated', sub.customerId, sub.id, audit.id),
+  ]);
+  return next;
+}
+
+/** How long a pending subscription's renewal waits for its provisioning when its term has already ended. */
+const PENDING_RECHECK_MS = 60_000;
+
 /**
- * Renews or expires up to `limit` subscriptions whose term has ended on their partner's clock (one
- * partner's, or everyone's), in one transaction holding their row locks: exactly once, whichever
- * worker or clock advance claims them. A subscription several terms behind moves one term per claim.
+ * A subscription's renewal job (kind `renewal`, due at its commitment end on the partner's clock), in
+ * one transaction under the job's and the subscription's row locks: exactly once, whichever worker or
+ * clock advance claims it. A running subscription whose term has ended renews or expires (one term per
+ * claim: one several terms behind is claimed again at once); the job is then due at the next term
+ * end, or done once the subscription no longer runs. Pending ones wait for their provisioning.
  */
-export async function runDueRenewals(db: Database, limit: number, tenantId?: string): Promise<number> {
+export async function runRenewalJob(db: Database, job: jobs.JobRow, workerId: string): Promise<JobOutcome> {
   return db.transaction(async (tx) => {
-    const due = await repo.claimDueRenewals(tx, limit, tenantId);
-    for (const sub of due) {
-      const title = sub.scheduledNextTerm && sub.status === 'active' && sub.autoRenewEnabled
-        ? (await resolveCatalogItems(tx, [instructionsItemId(sub.scheduledNextTerm)])).get(instructionsItemId(sub.scheduledNextTerm))?.title
-        : undefined;
-      const next = planTermEnd(sub, title);
-      await repo.updateSubscription(tx, next);
-      const at = new Date(sub.commitmentEndDate);
-      await recordAudit(tx, [
-        auditEntry(renewalActor(sub.partnerTenantId), sub.customerId, 'update_subscription', 'subscription', sub.id, renderSubscription(next, at), renderSubscription(sub, at)),
-      ]);
+    if (!(await jobs.lockOwnedJob(tx, job, workerId))) return 'lost';
+    let sub = await repo.lockSubscriptionById(tx, job.partner_tenant_id, job.key);
+    const now = (await partnerNow(tx, job.partner_tenant_id)).getTime();
+    if (sub && (sub.status === 'active' || sub.status === 'suspended') && Date.parse(sub.commitmentEndDate) <= now) sub = await endTerm(tx, sub);
+    if (!sub || !['active', 'suspended', 'pending'].includes(sub.status)) {
+      await jobs.finishJob(tx, job, 'done', null);
+      return 'done';
     }
-    return due.length;
+    const due = sub.status === 'pending' ? Math.max(Date.parse(sub.commitmentEndDate), now + PENDING_RECHECK_MS) : Date.parse(sub.commitmentEndDate);
+    await jobs.rescheduleJob(tx, job, workerId, new Date(due).toISOString());
+    return 'done';
   });
 }
 
-/** Runs the tenant's due renewals and expiries until none is due on its clock (the sandbox clock's advance). */
-export async function settleRenewals(db: Database, tenantId: string): Promise<number> {
-  return untilSettled(
-    () => runDueRenewals(db, 50, tenantId),
-    async () => {
-      const [next, now] = [await repo.nextTermEnd(db, tenantId), await partnerNow(db, tenantId)];
-      return next !== null && next <= now;
-    },
-  );
+/** Claims and runs up to `limit` due renewal jobs (one partner's, or everyone's); how many it ran. */
+export async function runDueRenewals(db: Database, limit: number, tenantId?: string): Promise<number> {
+  const runner = `renewals-${process.pid}-${randomUUID().slice(0, 6)}`;
+  const claimed = await jobs.claimJobs(db, runner, limit, 60, { tenantId, kinds: ['renewal'] });
+  for (const job of claimed) await runRenewalJob(db, job, runner);
+  return claimed.length;
 }
-
-/** When the tenant's next term ends (renewal or expiry), on its clock. */
-export const nextRenewalDue = (db: Queryable, tenantId: string) => repo.nextTermEnd(db, tenantId);
 
 // ---------------------------------------------------------------------------------------------
 // What partners poll: provisioning status, add-ons, reservation registration (issue 15 item 2)

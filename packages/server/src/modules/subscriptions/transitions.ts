@@ -13,6 +13,7 @@ import { auditEntry, recordAudit, type Actor } from '../audit/service.js';
 import { availabilityItemIds, findUpgradeTargets } from '../catalog/repo.js';
 import { canonicalCatalogItemId, resolveCatalogItems } from '../catalog/service.js';
 import { isNewCommerce, openWindows, planTransitionSource } from './lifecycle.js';
+import { raiseEvents, subscriptionEvent } from '../webhooks/events.js';
 import * as repo from './repo.js';
 import { buildSubscription, renderSubscription, requireSubscription, scheduledTargetIds } from './service.js';
 
@@ -173,8 +174,11 @@ export async function createTransition(db: Database, actor: Actor, customerId: s
       data: transition,
       createdAt: timestamp,
     });
-    await recordAudit(tx, [
-      auditEntry(actor, customer.id, 'upgrade_subscription', 'subscription', source.id, { transition, subscription: renderSubscription(nextSource, now) }, before),
+    const audit = auditEntry(actor, customer.id, 'upgrade_subscription', 'subscription', source.id, { transition, subscription: renderSubscription(nextSource, now) }, before);
+    await recordAudit(tx, [audit]);
+    await raiseEvents(tx, actor.tenantId, [
+      subscriptionEvent('subscription-updated', customer.id, source.id, audit.id),
+      subscriptionEvent(existing ? 'subscription-updated' : 'subscription-active', customer.id, nextTarget.id),
     ]);
     return transition;
   });

@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const WORKER = fileURLToPath(new URL('../src/worker-main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('../../src/worker-main.ts', import.meta.url));
 
 export interface Server {
   url: string;
@@ -40,5 +40,18 @@ function start(entry: string, schema: string, ready: RegExp, env: Record<string,
 /** Starts `main.ts` as its own process on a free port, in the given schema. */
 export const startServer = (schema: string, env: Record<string, string> = {}) => start(MAIN, schema, /listening on (http:\/\/\S+)/, env);
 
-/** Starts the provisioning worker (`npm run worker`) as its own process, in the given schema. */
-export const startWorker = (schema: string, env: Record<string, string> = {}) => start(WORKER, schema, /provisioning worker \S+ on /, env);
+/** Starts the job worker (`npm run worker`) as its own process, in the given schema. */
+export const startWorker = (schema: string, env: Record<string, string> = {}) => start(WORKER, schema, /job worker \S+ on /, env);
+
+export async function json(res: Response) {
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, text, replayed: res.headers.get('idempotent-replayed') };
+}
+
+/** A fresh sandbox partner on server `base`, with an app-only token. */
+export async function newPartner(base: string) {
+  const partner = (await json(await fetch(`${base}/sandbox/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))).body;
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: partner.clientId, client_secret: partner.clientSecret });
+  const tok = (await json(await fetch(`${base}/oauth2/token`, { method: 'POST', body: form }))).body.access_token as string;
+  return { ...partner, token: tok };
+}
