@@ -333,10 +333,14 @@ describe('delete and reset', () => {
     assert.equal(cart.json().status, 'Active');
     const clock = (await ctx.app.inject({ method: 'GET', url: `/sandbox/partners/${p.tenantId}/clock` })).json();
     assert.equal(clock.offsetSeconds, 0);
-    for (const table of ['orders', 'jobs', 'sandbox_fault_rules', 'sandbox_provisioning_faults']) {
+    for (const table of ['orders', 'sandbox_fault_rules', 'sandbox_provisioning_faults']) {
       const [{ n }] = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE partner_tenant_id = $1`, [p.tenantId]);
       assert.equal(n, 0, table);
     }
+    // The only jobs left are the renewals of the subscriptions a sandbox customer comes with (its Azure plan).
+    const jobs = await ctx.db.query<{ kind: string; key: string }>('SELECT kind, key FROM jobs WHERE partner_tenant_id = $1 ORDER BY key', [p.tenantId]);
+    const subs = await ctx.db.query<{ id: string }>('SELECT id::text FROM subscriptions WHERE partner_tenant_id = $1 ORDER BY id', [p.tenantId]);
+    assert.deepEqual(jobs, subs.map((s) => ({ kind: 'renewal', key: s.id })));
     // Its credentials still work: the tokens it had still sign in.
     const again = await call(ctx.app, 'POST', `/v1/customers/${p.customers[0].id}/carts/${p.customers[0].cartId}/checkout`, { token: p.userToken });
     assert.equal(again.statusCode, 201, again.body);
