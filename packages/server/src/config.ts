@@ -1,4 +1,5 @@
-import { DEFAULT_POOL_SIZE, type DatabaseOptions } from './db/database.js';
+import { DEFAULT_POOL_SIZE, DEFAULT_PRIMARY_WAIT_MS, type DatabaseOptions } from './db/database.js';
+import { parsePostgresUrl } from './db/failover.js';
 import type { ProvisioningPolicy } from './modules/provisioning/service.js';
 import type { SigninLimits } from './modules/sandbox/signin-throttle.js';
 
@@ -13,6 +14,8 @@ export interface Config {
   dbSchema?: string;
   /** Connections each process keeps to PostgreSQL at most (PGlite has one). */
   dbPoolSize: number;
+  /** How long a call waits for a PostgreSQL primary (a failover) before it answers 503. */
+  dbPrimaryWaitMs: number;
   dataDir: string;
   authMode: AuthMode;
   /** Audiences accepted on tokens; the first is the one the sandbox issuer puts on its tokens. */
@@ -70,17 +73,22 @@ function wholeNumber(name: string, value: string | number): number {
   return n;
 }
 
-/** A postgres:// URL, or a ConfigError saying what is wrong with it (node-postgres would ignore another scheme). */
+/**
+ * A postgres:// URL, one host or several (`h1:5432,h2:5432`, a failover formation's), or a ConfigError
+ * saying what is wrong with it (node-postgres would ignore another scheme).
+ */
 function databaseUrl(value: string | undefined): string | undefined {
   if (!value) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError('DATABASE_URL is not a valid URL: expected postgres://user:password@host:5432/database.');
+  const expected = 'expected postgres://user:password@host:5432/database (or host1:5432,host2:5432 for a failover formation)';
+  if (!/^postgres(ql)?:\/\//i.test(value)) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1];
+    if (!scheme) throw new ConfigError(`DATABASE_URL is not a valid URL: ${expected}.`);
+    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, not ${scheme}://…: ${expected}.`);
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, not ${url.protocol}//…: expected postgres://user:password@host:5432/database.`);
+  try {
+    parsePostgresUrl(value);
+  } catch (err) {
+    throw new ConfigError(`DATABASE_URL is not a valid URL (${(err as Error).message}): ${expected}.`);
   }
   return value;
 }
@@ -96,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: databaseUrl(env.DATABASE_URL),
     dbSchema: env.PC_DB_SCHEMA || undefined,
     dbPoolSize: positiveInteger('PC_DB_POOL_SIZE', env.PC_DB_POOL_SIZE ?? DEFAULT_POOL_SIZE),
+    dbPrimaryWaitMs: wholeNumber('PC_DB_PRIMARY_WAIT_SECONDS', env.PC_DB_PRIMARY_WAIT_SECONDS ?? DEFAULT_PRIMARY_WAIT_MS / 1000) * 1000,
     dataDir: env.PC_DATA_DIR ?? './.data',
     authMode,
     audiences: env.PC_JWT_AUDIENCES ? env.PC_JWT_AUDIENCES.split(',').map((s) => s.trim()) : DEFAULT_AUDIENCES,
@@ -135,4 +144,5 @@ export const databaseOptions = (config: Config): DatabaseOptions => ({
   dataDir: config.dataDir,
   schema: config.dbSchema,
   poolSize: config.dbPoolSize,
+  primaryWaitMs: config.dbPrimaryWaitMs,
 });
