@@ -157,14 +157,19 @@ function statementName(sql: string): string {
   return name;
 }
 
-async function run(client: pg.Pool | pg.PoolClient, sql: string, params: unknown[] | undefined, inTransaction: boolean) {
+/** A connection whose prepared plan went stale: it is dropped when given back (the plan stays stale on it). */
+const stalePlans = new WeakSet<pg.PoolClient>();
+
+async function run(client: pg.PoolClient, sql: string, params: unknown[] | undefined, inTransaction: boolean) {
   if (!params?.length) return client.query(sql);
   try {
     return await client.query({ name: statementName(sql), text: sql, values: params as unknown[] });
   } catch (err) {
     // "cached plan must not change result type": outside a transaction, run it unnamed; inside one the
-    // transaction is already aborted, so the error goes up and the connection is dropped (transaction()).
-    if ((err as { code?: string }).code !== '0A000' || inTransaction) throw err;
+    // transaction is already aborted, so the error goes up. Either way the connection is dropped after.
+    if ((err as { code?: string }).code !== '0A000') throw err;
+    stalePlans.add(client);
+    if (inTransaction) throw err;
     return client.query(sql, params as unknown[]);
   }
 }
@@ -230,6 +235,7 @@ function poolDatabase(pool: pg.Pool, engine: Pick<Database, 'kind' | 'location' 
   let statements = 0;
   const router = failover?.router;
   const listening = new WeakSet<pg.PoolClient>();
+  let reached = false;
 
   /** A connection to the primary; while there is none, tries again until `deadline`. */
   async function acquire(deadline: number): Promise<pg.PoolClient> {
@@ -239,10 +245,17 @@ function poolDatabase(pool: pg.Pool, engine: Pick<Database, 'kind' | 'location' 
         client = await pool.connect();
       } catch (err) {
         if (!failover || !isFailoverError(err)) throw err;
+        // A database never reached is a setting to fix (start-up says which: after one try of each host);
+        // one reached before and lost is a failover to wait out.
+        if (!reached) {
+          if (attempt + 1 >= (router?.target.hosts.length ?? 1)) throw err;
+          continue;
+        }
         if (Date.now() >= deadline) throw new DatabaseUnavailableError(false, err);
         await sleep(Math.min(25 * 2 ** attempt, 500));
         continue;
       }
+      reached = true;
       // A connection opened before the primary moved is not reused (it may be on a standby now).
       if (router && (client as unknown as RoutedClient).generation !== router.generation) {
         client.release(true);
@@ -276,11 +289,11 @@ function poolDatabase(pool: pg.Pool, engine: Pick<Database, 'kind' | 'location' 
         const client = await acquire(deadline);
         try {
           const result = await run(client, sql, params, false);
-          client.release();
+          client.release(stalePlans.has(client));
           return result.rows as T[];
         } catch (err) {
           if (!failover || !isFailoverError(err)) {
-            client.release();
+            client.release(stalePlans.has(client));
             throw err;
           }
           lost(client, err);
@@ -307,13 +320,13 @@ function poolDatabase(pool: pg.Pool, engine: Pick<Database, 'kind' | 'location' 
           });
           committing = true;
           await client.query('COMMIT');
-          client.release();
+          client.release(stalePlans.has(client));
           return result;
         } catch (err) {
           if (!committing) await client.query('ROLLBACK').catch(() => {});
           if (!failover || !isFailoverError(err)) {
             // A prepared plan gone stale stays stale on this connection: drop the connection, not just the call.
-            client.release((err as { code?: string }).code === '0A000' ? (err as Error) : undefined);
+            client.release(stalePlans.has(client));
             throw err;
           }
           lost(client, err);
