@@ -10,7 +10,8 @@
  * - every logical request got a final answer (no request given up on);
  * - every checkout that answered 201 is in the database with the orders it named, and every answer
  *   for one cart named the same orders (no cart ordered twice);
- * - every pending order completes (the worker provisions it), and `check:consistency` is clean;
+ * - every pending order completes, every line Fulfilled (the worker provisions it), and
+ *   `check:consistency` is clean;
  * and it prints the error budget: the answers that were not final (by status), and for how long.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -248,6 +249,11 @@ async function main() {
     log('waiting for every pending order to complete');
     const pending = await waitForProvisioning(db, 240);
     if (pending) violations.push(`${pending} order(s) still pending`);
+    // A failover is no provisioning failure: no line may end Unfulfilled for it.
+    const [{ unfulfilled }] = await db.query<{ unfulfilled: number }>(
+      `SELECT count(*)::int AS unfulfilled FROM order_line_items WHERE provisioning_status = 'Unfulfilled'`,
+    );
+    if (unfulfilled) violations.push(`${unfulfilled} order line(s) Unfulfilled`);
 
     // Every 201 checkout is in the database, with its orders; every answer for a cart named the same orders.
     for (const [cartId, answers] of checkouts) {
