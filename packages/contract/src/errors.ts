@@ -27,6 +27,11 @@ export const ErrorCodes = {
   NotFound: { status: 404, code: 1000 },
   InvalidRequestInput: { status: 400, code: 800002 },
   UnexpectedServiceError: { status: 500, code: 800003 },
+  /**
+   * The database is failing over (or lost a write's answer): 503 with `Retry-After`, which the SDKs
+   * retry with the same MS-RequestId (.NET ServerBusy, Java SERVER_BUSY). Code as the generic 500's.
+   */
+  ServiceUnavailable: { status: 503, code: 800003 },
   UnableToParseEnum: { status: 400, code: 900126 },
   InvalidCustomerId: { status: 400, code: 900118 },
   TenantNotFound: { status: 404, code: 60003 },

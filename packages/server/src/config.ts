@@ -1,4 +1,5 @@
-import { DEFAULT_POOL_SIZE, type DatabaseOptions } from './db/database.js';
+import { DEFAULT_POOL_SIZE, DEFAULT_PRIMARY_WAIT_MS, type DatabaseOptions } from './db/database.js';
+import { parsePostgresUrl } from './db/failover.js';
 import type { ProvisioningPolicy } from './modules/provisioning/service.js';
 import type { WebhookPolicy } from './modules/webhooks/delivery.js';
 import type { SigninLimits } from './modules/sandbox/signin-throttle.js';
@@ -16,6 +17,8 @@ export interface Config {
   dbSchema?: string;
   /** Connections each process keeps to PostgreSQL at most (PGlite has one). */
   dbPoolSize: number;
+  /** How long a call waits for a PostgreSQL primary (a failover) before it answers 503. */
+  dbPrimaryWaitMs: number;
   dataDir: string;
   authMode: AuthMode;
   /** Audiences accepted on tokens; the first is the one the sandbox issuer puts on its tokens. */
@@ -79,17 +82,22 @@ function wholeNumber(name: string, value: string | number): number {
   return n;
 }
 
-/** A postgres:// URL, or a ConfigError saying what is wrong with it (node-postgres would ignore another scheme). */
+/**
+ * A postgres:// URL, one host or several (`h1:5432,h2:5432`, a failover formation's), or a ConfigError
+ * saying what is wrong with it (node-postgres would ignore another scheme).
+ */
 function databaseUrl(value: string | undefined, name = 'DATABASE_URL'): string | undefined {
   if (!value) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`${name} is not a valid URL: expected postgres://user:password@host:5432/database.`);
+  const expected = 'expected postgres://user:password@host:5432/database (or host1:5432,host2:5432 for a failover formation)';
+  if (!/^postgres(ql)?:\/\//i.test(value)) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1];
+    if (!scheme) throw new ConfigError(`${name} is not a valid URL: ${expected}.`);
+    throw new ConfigError(`${name} must be a postgres:// URL, not ${scheme}://…: ${expected}.`);
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`${name} must be a postgres:// URL, not ${url.protocol}//…: expected postgres://user:password@host:5432/database.`);
+  try {
+    parsePostgresUrl(value);
+  } catch (err) {
+    throw new ConfigError(`${name} is not a valid URL (${(err as Error).message}): ${expected}.`);
   }
   return value;
 }
@@ -113,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     readReplicaUrl: readReplicaUrl(env),
     dbSchema: env.PC_DB_SCHEMA || undefined,
     dbPoolSize: positiveInteger('PC_DB_POOL_SIZE', env.PC_DB_POOL_SIZE ?? DEFAULT_POOL_SIZE),
+    dbPrimaryWaitMs: wholeNumber('PC_DB_PRIMARY_WAIT_SECONDS', env.PC_DB_PRIMARY_WAIT_SECONDS ?? DEFAULT_PRIMARY_WAIT_MS / 1000) * 1000,
     dataDir: env.PC_DATA_DIR ?? './.data',
     authMode,
     audiences: env.PC_JWT_AUDIENCES ? env.PC_JWT_AUDIENCES.split(',').map((s) => s.trim()) : DEFAULT_AUDIENCES,
@@ -161,4 +170,5 @@ export const databaseOptions = (config: Config): DatabaseOptions => ({
   dataDir: config.dataDir,
   schema: config.dbSchema,
   poolSize: config.dbPoolSize,
+  primaryWaitMs: config.dbPrimaryWaitMs,
 });

@@ -8,6 +8,8 @@ export class PartnerCenterError extends Error {
   readonly status: number;
   readonly code: number;
   readonly data: unknown[];
+  /** Sent as `Retry-After` (seconds) when set: a retryable answer (503). */
+  readonly retryAfterSeconds?: number;
 
   constructor(name: ErrorCodeName, description: string, data: unknown[] = []) {
     super(description);

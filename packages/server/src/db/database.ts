@@ -9,6 +9,18 @@ import type { PGlite } from '@electric-sql/pglite';
 import { lockDataDir } from './data-dir-lock.js';
 import { loadMigrations } from './migrate.js';
 import { newPGlite, pgliteStartParams, prepareDataDir } from './pglite-data-dir.js';
+import {
+  DatabaseUnavailableError,
+  PrimaryRouter,
+  certainlyNotRun,
+  describeTarget,
+  isFailoverError,
+  isRead,
+  neverSent,
+  parsePostgresUrl,
+  routedClientClass,
+  type RoutedClient,
+} from './failover.js';
 
 export type Row = Record<string, unknown>;
 
@@ -47,6 +59,14 @@ export interface Database extends Queryable {
 /** PostgreSQL connections per process unless configured (`PC_DB_POOL_SIZE`). */
 export const DEFAULT_POOL_SIZE = 10;
 
+/**
+ * How long a call waits for a primary when there is none (a failover under way) before it fails with
+ * 503 (`PC_DB_PRIMARY_WAIT_SECONDS`). pg_auto_failover promotes a standby in 20 to 40 s by default.
+ */
+export const DEFAULT_PRIMARY_WAIT_MS = 10_000;
+/** How long one connection attempt to one host may take before the next host is tried. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 export interface DatabaseOptions {
   /** postgres:// URL; when absent, PGlite is used. */
   url?: string;
@@ -59,6 +79,8 @@ export interface DatabaseOptions {
   dropSchemaOnClose?: boolean;
   /** postgres:// URL of a streaming replica of `url`, for reads that may be stale (`Database.reader`). */
   replicaUrl?: string;
+  /** PostgreSQL: how long a call waits for a primary before it fails (DEFAULT_PRIMARY_WAIT_MS). */
+  primaryWaitMs?: number;
   /**
    * PGlite only: start from this dump of a data directory (`PGlite.dumpDataDir`) rather than from
    * initdb, which costs seconds of CPU; the tests open each database from one migrated and seeded.
@@ -149,62 +171,68 @@ function statementName(sql: string): string {
   return name;
 }
 
-async function run(client: pg.Pool | pg.PoolClient, sql: string, params: unknown[] | undefined, inTransaction: boolean) {
+/** A connection whose prepared plan went stale: it is dropped when given back (the plan stays stale on it). */
+const stalePlans = new WeakSet<pg.PoolClient>();
+
+async function run(client: pg.PoolClient, sql: string, params: unknown[] | undefined, inTransaction: boolean) {
   if (!params?.length) return client.query(sql);
   try {
     return await client.query({ name: statementName(sql), text: sql, values: params as unknown[] });
   } catch (err) {
     // "cached plan must not change result type": outside a transaction, run it unnamed; inside one the
-    // transaction is already aborted, so the error goes up and the connection is dropped (transaction()).
-    if ((err as { code?: string }).code !== '0A000' || inTransaction) throw err;
+    // transaction is already aborted, so the error goes up. Either way the connection is dropped after.
+    if ((err as { code?: string }).code !== '0A000') throw err;
+    stalePlans.add(client);
+    if (inTransaction) throw err;
     return client.query(sql, params as unknown[]);
   }
 }
 
-const where = (url: string) => {
-  const safeUrl = new URL(url);
-  return `${safeUrl.host}${safeUrl.pathname}`;
-};
-
-function postgresPool(url: string, poolSize: number, schema: string | undefined, connectionTimeoutMillis?: number): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    connectionTimeoutMillis,
-    // A schema of its own keeps parallel test runs apart on one database.
-    options: schema ? `-c search_path=${quoteIdent(schema)}` : undefined,
-  });
-  // An idle client's error (server restart) must not crash the process; the next query reconnects.
-  pool.on('error', () => {});
-  return pool;
-}
-
-async function openPostgres(url: string, { schema, poolSize = DEFAULT_POOL_SIZE, dropSchemaOnClose = false, progress, replicaUrl }: DatabaseOptions): Promise<Database> {
-  const location = `PostgreSQL at ${where(url)}${schema ? ` (schema ${schema})` : ''}${replicaUrl ? `, stale-allowed reads at ${where(replicaUrl)}` : ''}`;
+async function openPostgres(
+  url: string,
+  { schema, poolSize = DEFAULT_POOL_SIZE, dropSchemaOnClose = false, progress, primaryWaitMs = DEFAULT_PRIMARY_WAIT_MS, replicaUrl }: DatabaseOptions,
+): Promise<Database> {
+  const target = parsePostgresUrl(url);
+  const location = `PostgreSQL at ${describeTarget(target)}${schema ? ` (schema ${schema})` : ''}${target.requirePrimary ? ' (primary only)' : ''}${
+    replicaUrl ? `, stale-allowed reads at ${describeTarget(parsePostgresUrl(replicaUrl))}` : ''
+  }`;
   progress?.(`connecting to ${location}`);
-  const pool = postgresPool(url, poolSize, schema);
+  // A schema of its own keeps parallel test runs apart on one database.
+  const options = [target.config.options, schema ? `-c search_path=${quoteIdent(schema)}` : undefined].filter(Boolean).join(' ') || undefined;
+  // One host as node-postgres reads it; several (or a primary required) through the router (failover.ts).
+  const router = target.requirePrimary ? new PrimaryRouter(target) : undefined;
+  const pool = router
+    ? new pg.Pool({ ...target.config, options, max: poolSize, Client: routedClientClass(router, CONNECT_TIMEOUT_MS) })
+    : new pg.Pool({ connectionString: url, max: poolSize, options });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {
+    if (router) router.connectionLost(router.generation);
+  });
   // A replica that does not answer must not hold a read long: after 2 s of trying, the primary answers it.
-  const replica = replicaUrl ? postgresPool(replicaUrl, poolSize, schema, 2000) : undefined;
-  // IF NOT EXISTS is no guard against a process creating the same schema at the same moment: its
-  // catalog row then collides (23505); either way the schema exists.
-  if (schema) {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).catch((err: { code?: string }) => {
-      if (err.code !== '23505' && err.code !== '42P06') throw err;
-    });
-  }
-  return poolDatabase(
+  const replica = replicaUrl ? new pg.Pool({ connectionString: replicaUrl, max: poolSize, options, connectionTimeoutMillis: 2000 }) : undefined;
+  replica?.on('error', () => {});
+  const db = poolDatabase(
     pool,
     {
       kind: 'postgres',
       location,
       async close() {
         await replica?.end();
-        if (schema && dropSchemaOnClose) await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+        if (schema && dropSchemaOnClose) await db.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
         await pool.end();
       },
     },
+    { router, waitMs: primaryWaitMs },
     replica,
   );
+  // IF NOT EXISTS is no guard against a process creating the same schema at the same moment: its
+  // catalog row then collides (23505); either way the schema exists.
+  if (schema) {
+    await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).catch((err: { code?: string }) => {
+      if (err.code !== '23505' && err.code !== '42P06') throw err;
+    });
+  }
+  return db;
 }
 
 /**
@@ -220,9 +248,70 @@ function primaryCanAnswer(err: unknown): boolean {
     /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test((err as Error).message ?? '');
 }
 
-/** A Database over a node-postgres pool (a PostgreSQL server's connections, or PGlite's one), with reads that may be stale on `replica`. */
-function poolDatabase(pool: pg.Pool, engine: Pick<Database, 'kind' | 'location' | 'close'>, replica?: pg.Pool): Database {
+/** What a PostgreSQL server's pool does when its primary goes away (failover.ts); PGlite has none. */
+interface FailoverPolicy {
+  /** Present when new connections must find the primary among several hosts. */
+  router?: PrimaryRouter;
+  /** How long a call waits for a primary. */
+  waitMs: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A Database over a node-postgres pool (a PostgreSQL server's connections, or PGlite's one), with reads
+ * that may be stale on `replica` (`Database.reader`). On
+ * PostgreSQL, a call that meets no primary, or loses it, runs again on the new one when that is safe:
+ * a connection not yet made, a read, a transaction that did not commit (or wrote nothing). A write
+ * whose COMMIT may have happened is never run again: DatabaseUnavailableError(outcomeUnknown), a 503
+ * the client retries with the same MS-RequestId, which the call's idempotency resolves.
+ */
+function poolDatabase(pool: pg.Pool, engine: Pick<Database, 'kind' | 'location' | 'close'>, failover?: FailoverPolicy, replica?: pg.Pool): Database {
   let statements = 0;
+  const router = failover?.router;
+  const listening = new WeakSet<pg.PoolClient>();
+  let reached = false;
+
+  /** A connection to the primary; while there is none, tries again until `deadline`. */
+  async function acquire(deadline: number): Promise<pg.PoolClient> {
+    for (let attempt = 0; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        if (!failover || !isFailoverError(err)) throw err;
+        // A database never reached is a setting to fix (start-up says which: after one try of each host);
+        // one reached before and lost is a failover to wait out.
+        if (!reached) {
+          if (attempt + 1 >= (router?.target.hosts.length ?? 1)) throw err;
+          continue;
+        }
+        if (Date.now() >= deadline) throw new DatabaseUnavailableError(false, err);
+        await sleep(Math.min(25 * 2 ** attempt, 500));
+        continue;
+      }
+      reached = true;
+      // A connection opened before the primary moved is not reused (it may be on a standby now).
+      if (router && (client as unknown as RoutedClient).generation !== router.generation) {
+        client.release(true);
+        continue;
+      }
+      // A connection that breaks while checked out fails its query and also emits 'error', which
+      // would crash the process unheard (node-postgres's pool.query listens the same way).
+      if (!listening.has(client)) {
+        listening.add(client);
+        client.on('error', () => {});
+      }
+      return client;
+    }
+  }
+
+  /** After a failover error on `client`: its connection is dropped, and with it its generation's. */
+  function lost(client: pg.PoolClient, err: unknown) {
+    client.release(err as Error);
+    if (router) router.connectionLost((client as unknown as RoutedClient).generation);
+  }
+
   const db: Database = {
     ...engine,
     get statementCount() {
@@ -233,26 +322,57 @@ function poolDatabase(pool: pg.Pool, engine: Pick<Database, 'kind' | 'location' 
     },
     async query<T>(sql: string, params?: unknown[]) {
       statements++;
-      return (await run(pool, sql, params, false)).rows as T[];
+      const deadline = Date.now() + (failover?.waitMs ?? 0);
+      for (;;) {
+        const client = await acquire(deadline);
+        try {
+          const result = await run(client, sql, params, false);
+          client.release(stalePlans.has(client));
+          return result.rows as T[];
+        } catch (err) {
+          if (!failover || !isFailoverError(err)) {
+            client.release(stalePlans.has(client));
+            throw err;
+          }
+          lost(client, err);
+          // A write whose connection went under it may have been done: not ours to repeat.
+          if (!certainlyNotRun(err) && !isRead(sql)) throw new DatabaseUnavailableError(true, err);
+          if (Date.now() >= deadline) throw new DatabaseUnavailableError(false, err);
+        }
+      }
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn({
-          query: async <R>(sql: string, params?: unknown[]) => {
-            statements++;
-            return (await run(client, sql, params, true)).rows as R[];
-          },
-        });
-        await client.query('COMMIT');
-        client.release();
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        // A prepared plan gone stale stays stale on this connection: drop the connection, not just the call.
-        client.release((err as { code?: string }).code === '0A000' ? (err as Error) : undefined);
-        throw err;
+      const deadline = Date.now() + (failover?.waitMs ?? 0);
+      for (;;) {
+        const client = await acquire(deadline);
+        let wrote = false;
+        let committing = false;
+        try {
+          await client.query('BEGIN');
+          const result = await fn({
+            query: async <R>(sql: string, params?: unknown[]) => {
+              statements++;
+              wrote ||= !isRead(sql);
+              return (await run(client, sql, params, true)).rows as R[];
+            },
+          });
+          committing = true;
+          await client.query('COMMIT');
+          client.release(stalePlans.has(client));
+          return result;
+        } catch (err) {
+          if (!committing) await client.query('ROLLBACK').catch(() => {});
+          if (!failover || !isFailoverError(err)) {
+            // A prepared plan gone stale stays stale on this connection: drop the connection, not just the call.
+            client.release(stalePlans.has(client));
+            throw err;
+          }
+          lost(client, err);
+          if (err instanceof DatabaseUnavailableError && err.outcomeUnknown) throw err;
+          // COMMIT sent and no answer: the writes may be in. Anything earlier rolled back with the session.
+          if (committing && wrote && !neverSent(err)) throw new DatabaseUnavailableError(true, err);
+          if (Date.now() >= deadline) throw new DatabaseUnavailableError(false, err);
+        }
       }
     },
   };
@@ -268,10 +388,15 @@ function poolDatabase(pool: pg.Pool, engine: Pick<Database, 'kind' | 'location' 
         },
         location: `${engine.location} (its replica)`,
         async query<T>(sql: string, params?: unknown[]) {
+          statements++;
+          let client: pg.PoolClient | undefined;
           try {
-            statements++;
-            return (await run(replica, sql, params, false)).rows as T[];
+            client = await replica.connect();
+            const rows = (await run(client, sql, params, false)).rows as T[];
+            client.release(stalePlans.has(client));
+            return rows;
           } catch (err) {
+            client?.release(err as Error);
             if (!primaryCanAnswer(err)) throw err;
             return db.query<T>(sql, params);
           }

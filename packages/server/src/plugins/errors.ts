@@ -10,6 +10,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { setStandardHeaders } from './headers.js';
 import { ErrorCodes, type ErrorCodeName } from '@partner-commerce/contract';
 import { PartnerCenterError } from '../errors.js';
+import { isFailoverError } from '../db/failover.js';
 
 const SOURCE = 'PartnerCommerce';
 
@@ -75,6 +76,8 @@ export default fp(async function errors(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError & { sqlState?: string }, request, reply) => {
     if (error instanceof PartnerCenterError) {
       if (error.status === 401) reply.header('WWW-Authenticate', `OAuth realm=urn:cpsvc:cpid:${request.correlationId}`);
+      if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
+      if (error.status === 503) request.log.warn({ err: error, cause: (error as { cause?: unknown }).cause }, 'database unavailable');
       return reply.status(error.status).send(errorBody(error.code, error.message, error.data));
     }
     if (error.validation) {
@@ -91,6 +94,12 @@ export default fp(async function errors(app: FastifyInstance) {
     if (sqlState && RETRYABLE_SQLSTATE.has(sqlState)) {
       request.log.warn({ err: error }, 'retryable database conflict');
       return sendError(reply, 'RequestInProgress', 'Your order is in progress. Please retry the request.');
+    }
+    // The database went away under a call that does not go through the db layer's retries: retryable too.
+    if (isFailoverError(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('Retry-After', '1');
+      return sendError(reply, 'ServiceUnavailable', 'The database is not available right now (a failover may be under way); retry the request.');
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.status(error.statusCode).send(errorBody(ErrorCodes.InvalidRequestInput.code, 'Invalid request input.'));

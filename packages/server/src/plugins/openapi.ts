@@ -45,7 +45,9 @@ function errorResponse(status: number): ResponseDoc {
   const names = new Map<number, string[]>();
   for (const [name, e] of Object.entries(ErrorCodes)) if (e.status === status) names.set(e.code, [...(names.get(e.code) ?? []), name]);
   const codes = [...names].map(([code, n]) => `${code} (${n.join(', ')})`).join('; ');
-  return { description: `${STATUS_CODES[status]}: Partner Center's error body; \`code\` is one of ${codes}.`, content: json('ErrorBody') };
+  const doc: ResponseDoc = { description: `${STATUS_CODES[status]}: Partner Center's error body; \`code\` is one of ${codes}.`, content: json('ErrorBody') };
+  if (status === 503) doc.headers = { 'Retry-After': { type: 'integer', description: 'Seconds to wait before retrying (with the same MS-RequestId)' } };
+  return doc;
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -53,13 +55,13 @@ const methodsOf = (route: RouteOptions) => (Array.isArray(route.method) ? route.
 
 /**
  * The error statuses a route can answer, from what the app does with it: every request can be refused
- * (400: input, MS-RequestId) or fail (500); a body can be too large or of another type (413, 415); an id
+ * (400: input, MS-RequestId) or fail (500), or meet a database failing over (503, retryable); a body can be too large or of another type (413, 415); an id
  * in the path can name nothing the caller may see (404); the partner API wants a token (401), counts
  * requests (429), keeps some routes to one token kind (403) and replays state changes by MS-RequestId (409);
  * a route that reads `If-Match` refuses a stale etag (412); the sandbox control API's guard answers 401, 403.
  */
 function errorStatuses(url: string, route: RouteOptions, schema: FastifySchema, throttled: boolean): number[] {
-  const statuses = [400, 500];
+  const statuses = [400, 500, 503];
   if (schema.body) statuses.push(413, 415);
   if (url.includes(':')) statuses.push(404);
   if ((schema.headers as { properties?: Record<string, unknown> } | undefined)?.properties?.['if-match']) statuses.push(412);

@@ -13,6 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Queryable } from '../db/database.js';
 import { PartnerCenterError } from '../errors.js';
+import { DatabaseUnavailableError } from '../db/failover.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -95,8 +96,15 @@ export async function claimRequest(
   const token = randomUUID();
   const params = [tenantId, requestId, operation, fingerprint, token, LEASE_SECONDS, REPLAY_RETENTION_HOURS];
   for (let attempt = 0; attempt < 5; attempt++) {
-    if ((await db.query(INSERT_CLAIM, params)).length || (await db.query(TAKE_OVER_CLAIM, params)).length) {
-      return { claim: { tenantId, requestId, token } };
+    try {
+      if ((await db.query(INSERT_CLAIM, params)).length || (await db.query(TAKE_OVER_CLAIM, params)).length) {
+        return { claim: { tenantId, requestId, token } };
+      }
+    } catch (err) {
+      // The database went away under the claim (a failover): it may have been made. Give it back, or
+      // the client's retries would find it "in progress" until its lease ran out.
+      if (err instanceof DatabaseUnavailableError && err.outcomeUnknown) await completeClaim(db, { tenantId, requestId, token }, 503, '').catch(() => {});
+      throw err;
     }
     const [row] = await db.query<ReplayRow>(FIND_CLAIM, [tenantId, requestId]);
     if (row) return { held: row };

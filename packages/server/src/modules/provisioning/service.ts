@@ -4,6 +4,7 @@
  * settled and the job done. Everything is conditional on the worker still holding the job and on the
  * line still waiting, so a line is never provisioned twice, whatever workers crash or overlap.
  */
+import { isFailoverError } from '../../db/failover.js';
 import type { Database } from '../../db/database.js';
 import { resolveCatalogItems } from '../catalog/service.js';
 import { buildSubscription, moveSubscriptions, type SubscriptionRecord } from '../subscriptions/service.js';
@@ -87,6 +88,10 @@ export async function runJob(db: Database, job: jobs.JobRow, workerId: string, p
       return 'done';
     });
   } catch (err) {
+    // The database going away is no failure of the job's: it keeps its attempts, and runs again when
+    // its lease runs out (the worker logs it). Its transaction either committed or did not; either way
+    // the job row says so.
+    if (isFailoverError(err)) throw err;
     return recordFailure(db, job, workerId, policy, err);
   }
 }
