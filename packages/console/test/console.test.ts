@@ -7,7 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { BUSINESS_BASIC, CHROMIUM, addLine, builtConsole, openFirstCustomer, openPage, signInAsDemo, startHarness, type Harness } from './harness.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { BUSINESS_BASIC, CHROMIUM, addLine, builtConsole, openFirstCustomer, signInAsDemo, withPage, startHarness, type Harness } from './harness.js';
 
 /** Where the console may send requests: its own files, the public API, sign-in and the partner's sandbox routes. */
 const ALLOWED = /^(GET \/console(\/|$)|[A-Z]+ \/v1\/|POST \/oauth2\/token$|[A-Z]+ \/sandbox\/partners(\/|$))/;
@@ -46,8 +50,7 @@ describe('the console in a real browser', { skip: CHROMIUM ? false : 'no Chromiu
   });
 
   test("a partner's day: sign in, a cart line error fixed, checkout, provisioning, seats, a renewal, a fault's error", async () => {
-    const { page, consoleErrors, requests } = await openPage(h);
-    try {
+    await withPage(h, async ({ page, consoleErrors, requests }) => {
       await signInAsDemo(page, h.base);
       assert.ok((await page.evaluate(() => sessionStorage.length)) > 0, 'the token is kept in sessionStorage');
 
@@ -124,17 +127,13 @@ describe('the console in a real browser', { skip: CHROMIUM ? false : 'no Chromiu
       assert.deepEqual(unexpected, [], 'no console errors but the fault rule’s 404');
       assert.ok(consoleErrors.length <= 1, consoleErrors.join('\n'));
       assert.deepEqual(requests.filter((r) => !ALLOWED.test(r)), [], 'only public routes, sign-in and the partner’s sandbox routes');
-    } catch (err) {
-      if (process.env.CONSOLE_DEBUG) await page.screenshot({ path: '/tmp/console-failure.png', fullPage: true });
-      throw err;
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   test('a narrow window (400 px): no sideways scrolling, navigation and tables still reachable', async () => {
-    const { page, consoleErrors } = await openPage(h, { width: 400, height: 800 });
-    try {
+    await withPage(
+      h,
+      async ({ page, consoleErrors }) => {
       await signInAsDemo(page, h.base);
       const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.equal(await overflow(), 0, 'customers');
@@ -149,8 +148,54 @@ describe('the console in a real browser', { skip: CHROMIUM ? false : 'no Chromiu
       await page.locator('.clock-now').waitFor();
       assert.equal(await overflow(), 0, 'sandbox');
       assert.deepEqual(consoleErrors, []);
-    } finally {
-      await page.close();
-    }
+      },
+      { width: 400, height: 800 },
+    );
+  });
+});
+
+describe('jwks mode: the console takes a bearer token', { skip: CHROMIUM ? false : 'no Chromium' }, () => {
+  const ISSUER = 'https://sts.windows.net/11111111-2222-4333-8444-555555555555/';
+  let h: Harness;
+  let keys: Server;
+  let signingKey: CryptoKey;
+  before(async () => {
+    const pair = await generateKeyPair('RS256', { extractable: true });
+    signingKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    keys = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+    const { port } = keys.address() as AddressInfo;
+    h = await startHarness({ PC_AUTH_MODE: 'jwks', PC_JWKS_URL: `http://127.0.0.1:${port}/keys`, PC_JWT_ISSUER: ISSUER });
+  });
+  after(async () => {
+    await h?.close();
+    keys?.close();
+  });
+
+  test('a pasted token signs in (no sandbox panel); a bad one shows the 401 with its MS-RequestId', async () => {
+    await withPage(h, async ({ page, consoleErrors }) => {
+      await page.goto(`${h.base}/console/`);
+      const token = await new SignJWT({ tid: randomUUID(), appid: randomUUID() })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer(ISSUER)
+        .setAudience('https://api.partnercenter.microsoft.com')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(signingKey);
+      await page.getByLabel('Access token').fill(`Bearer ${token}`);
+      await page.getByRole('button', { name: 'Use this token' }).click();
+      await page.getByText('No customers yet.').waitFor();
+      assert.equal(await page.getByRole('link', { name: 'Sandbox' }).count(), 0);
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('Access token').fill('not-a-token');
+      await page.getByRole('button', { name: 'Use this token' }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      assert.equal(await alert.locator('dd').nth(2).innerText(), '401');
+      assert.match(await alert.locator('.error-request-id').innerText(), /^[0-9a-f-]{36}$/);
+      assert.ok(consoleErrors.every((e) => /status of 401/.test(e)), consoleErrors.join('\n'));
+    });
   });
 });

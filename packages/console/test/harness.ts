@@ -67,6 +67,25 @@ export async function openPage(h: Harness, viewport = { width: 1280, height: 800
   return { page, consoleErrors, requests };
 }
 
+type Opened = Awaited<ReturnType<typeof openPage>>;
+
+/**
+ * Runs `fn` on a new page and closes it; on failure, with CONSOLE_DEBUG=dir, saves a screenshot of
+ * what the page showed there.
+ */
+export async function withPage(h: Harness, fn: (opened: Opened) => Promise<void>, viewport?: { width: number; height: number }): Promise<void> {
+  const opened = await openPage(h, viewport);
+  try {
+    await fn(opened);
+  } catch (err) {
+    const dir = process.env.CONSOLE_DEBUG;
+    if (dir) await opened.page.screenshot({ path: join(dir, `console-failure-${Date.now()}.png`), fullPage: true });
+    throw err;
+  } finally {
+    await opened.page.close();
+  }
+}
+
 /** Signs in as a fresh demo partner, with the keyboard: Tab to the button, Enter. */
 export async function signInAsDemo(page: Page, base: string): Promise<void> {
   await page.goto(`${base}/console/`);
