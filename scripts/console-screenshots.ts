@@ -28,13 +28,13 @@ try {
     await signInAsDemo(page, h.base);
     await shot(page, 'customers');
 
-    await page.getByRole('link', { name: 'Catalog' }).click();
+    await page.getByRole('link', { name: 'Catalog', exact: true }).click();
     await page.getByRole('button', { name: /Microsoft 365 Business Basic/ }).click();
     await page.getByRole('button', { name: /^Microsoft 365 Business Basic/ }).nth(1).click();
     await page.locator('ul.availabilities li').first().waitFor();
     await shot(page, 'catalog', true);
 
-    await page.getByRole('link', { name: 'Customers' }).click();
+    await page.getByRole('link', { name: 'Customers', exact: true }).click();
     await openFirstCustomer(page);
     await page.getByRole('link', { name: 'New cart' }).click();
     await addLine(page, { catalogItemId: BUSINESS_BASIC, quantity: 5000, billingCycle: 'monthly', termDuration: 'P1M' });
@@ -60,7 +60,7 @@ try {
     await shot(page, 'subscription', true);
     const subscriptionUrl = page.url();
 
-    await page.getByRole('link', { name: 'Sandbox' }).click();
+    await page.getByRole('link', { name: 'Sandbox', exact: true }).click();
     await page.getByLabel('Advance by').fill('32d');
     await page.getByRole('button', { name: 'Advance', exact: true }).click();
     await page.locator('.clock-offset', { hasText: '32 d' }).waitFor();

@@ -2,10 +2,9 @@
  * The console's shell: sign-in until there is a session, then the navigation and the screen the hash
  * names. Every screen gets the signed-in partner's SDK client from the context.
  */
-import type { PartnerOperations } from '@partner-commerce/sdk';
+import type { PartnerOperations, SandboxPartnerOperations } from '@partner-commerce/sdk';
 import { createContext } from 'preact';
 import { useContext, useMemo, useState } from 'preact/hooks';
-import { sandboxOf, type SandboxControls } from './sandbox.js';
 import { authMode, clientFor, loadSession, saveSession, type AuthMode, type Session } from './session.js';
 import { SignIn } from './screens/sign-in.js';
 import { Customers, NewCustomer } from './screens/customers.js';
@@ -22,7 +21,7 @@ export interface Console {
   partner: PartnerOperations;
   mode: AuthMode;
   /** The partner's sandbox controls (sandbox mode, and a token naming its tenant). */
-  sandbox: SandboxControls | undefined;
+  sandbox: SandboxPartnerOperations | undefined;
 }
 
 const ConsoleContext = createContext<Console | undefined>(undefined);
@@ -40,7 +39,7 @@ export function App() {
   const value = useMemo<Console | undefined>(() => {
     if (!session) return undefined;
     const partner = clientFor(session);
-    const sandbox = mode === 'sandbox' && session.tenantId ? sandboxOf(partner, session.tenantId) : undefined;
+    const sandbox = mode === 'sandbox' && session.tenantId ? partner.sandbox.byTenant(session.tenantId) : undefined;
     return { session, partner, mode, sandbox };
   }, [session, mode]);
 

@@ -89,7 +89,7 @@ describe('the console in a real browser', { skip: CHROMIUM ? false : 'no Chromiu
       const termEnd = await page.locator('.subscription-end').innerText();
 
       // The partner's clock past the renewal: the subscription's term moves on.
-      await page.getByRole('link', { name: 'Sandbox' }).click();
+      await page.getByRole('link', { name: 'Sandbox', exact: true }).click();
       const clockBefore = await page.locator('.clock-now').innerText();
       await page.getByLabel('Advance by').fill('32d');
       await page.getByRole('button', { name: 'Advance', exact: true }).click();
@@ -102,7 +102,7 @@ describe('the console in a real browser', { skip: CHROMIUM ? false : 'no Chromiu
       assert.equal(await page.locator('.subscription-status').innerText(), 'active');
 
       // A fault rule on reading subscriptions: the screen shows its code, description and MS-RequestId.
-      await page.getByRole('link', { name: 'Sandbox' }).click();
+      await page.getByRole('link', { name: 'Sandbox', exact: true }).click();
       await page.getByLabel('Method').selectOption('GET');
       await page.getByLabel('Route').fill('/v1/customers/*/subscriptions/*');
       await page.getByLabel('Status').selectOption('404');
@@ -120,7 +120,7 @@ describe('the console in a real browser', { skip: CHROMIUM ? false : 'no Chromiu
       await page.getByRole('button', { name: 'Try again' }).click();
       await page.locator('.subscription-quantity', { hasText: '7' }).waitFor();
       // The request log shows the failed request under the same MS-RequestId.
-      await page.getByRole('link', { name: 'Sandbox' }).click();
+      await page.getByRole('link', { name: 'Sandbox', exact: true }).click();
       await page.locator('.request-log tr', { hasText: requestId }).filter({ hasText: '404' }).waitFor();
 
       const unexpected = consoleErrors.filter((e) => !/status of 404/.test(e));
@@ -139,12 +139,12 @@ describe('the console in a real browser', { skip: CHROMIUM ? false : 'no Chromiu
       assert.equal(await overflow(), 0, 'customers');
       await openFirstCustomer(page);
       assert.equal(await overflow(), 0, 'customer');
-      await page.getByRole('link', { name: 'Catalog' }).click();
+      await page.getByRole('link', { name: 'Catalog', exact: true }).click();
       await page.getByRole('button', { name: /Microsoft 365 Business Basic/ }).click();
       await page.getByRole('button', { name: /^Microsoft 365 Business Basic/ }).nth(1).click();
       await page.locator('ul.availabilities li').first().waitFor();
       assert.equal(await overflow(), 0, 'catalog');
-      await page.getByRole('link', { name: 'Sandbox' }).click();
+      await page.getByRole('link', { name: 'Sandbox', exact: true }).click();
       await page.locator('.clock-now').waitFor();
       assert.equal(await overflow(), 0, 'sandbox');
       assert.deepEqual(consoleErrors, []);
@@ -186,7 +186,7 @@ describe('jwks mode: the console takes a bearer token', { skip: CHROMIUM ? false
       await page.getByLabel('Access token').fill(`Bearer ${token}`);
       await page.getByRole('button', { name: 'Use this token' }).click();
       await page.getByText('No customers yet.').waitFor();
-      assert.equal(await page.getByRole('link', { name: 'Sandbox' }).count(), 0);
+      assert.equal(await page.getByRole('link', { name: 'Sandbox', exact: true }).count(), 0);
 
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByLabel('Access token').fill('not-a-token');

@@ -56,7 +56,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
 /** A page that records what the browser reported as errors and every URL the console called. */
 export async function openPage(h: Harness, viewport = { width: 1280, height: 800 }) {
   const page = await h.browser.newPage({ viewport });
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(30_000);
   const consoleErrors: string[] = [];
   const requests: string[] = [];
   page.on('console', (m) => {

@@ -13,4 +13,5 @@ export * from './common.js';
 export * from './customers.js';
 export * from './errors.js';
 export * from './orders.js';
+export * from './sandbox.js';
 export * from './subscriptions.js';

@@ -1,11 +1,12 @@
 /**
- * The sandbox panel of the signed-in partner: its clock (read, advance: what falls due runs before
- * the answer), fault rules (add, list, remove), the request log (live), and reset.
+ * The sandbox panel of the signed-in partner (the SDK's `sandbox.byTenant(t)`): its clock (read,
+ * advance: what falls due runs before the answer), fault rules (add, list, remove), the request log
+ * (live, as server-sent events), and reset.
  */
-import { useState } from 'preact/hooks';
+import type { FaultEffect, LoggedRequest, NewFaultRule } from '@partner-commerce/sdk';
+import { useEffect, useState } from 'preact/hooks';
 import { useConsole } from '../app.js';
-import type { LoggedRequest, NewFaultRule } from '../sandbox.js';
-import { ActionButton, ErrorBox, Field, Page, Show, formatDate, useAction, useLoad, usePoll } from '../ui.js';
+import { ActionButton, ErrorBox, Field, Page, Show, formatDate, useAction, useLoad } from '../ui.js';
 
 export function SandboxPanel() {
   const { sandbox } = useConsole();
@@ -77,11 +78,14 @@ const formatOffset = (seconds: number) => {
   return `${Math.floor(minutes / 1440)} d ${Math.floor((minutes % 1440) / 60)} h ${minutes % 60} min`;
 };
 
+const describeEffect = (e: FaultEffect) =>
+  e.type === 'error' ? `error ${e.status}${e.code ? ` (${e.code})` : ''}` : e.type === 'delay' ? `delay ${e.delayMs} ms` : 'drop the connection';
+
 const STATUSES = [400, 401, 403, 404, 409, 429, 500, 503];
 
 function Faults() {
   const { sandbox } = useConsole();
-  const rules = useLoad(() => sandbox!.faults.list(), []);
+  const rules = useLoad(async () => (await sandbox!.faults.get()).items, []);
   const action = useAction();
   const [form, setForm] = useState({ method: '*', route: '/v1/**', type: 'error', status: '500', code: '', delayMs: '2000', count: '' });
   const set = (key: keyof typeof form, value: string) => setForm((f) => ({ ...f, [key]: value }));
@@ -95,10 +99,10 @@ function Faults() {
           ? { type: 'delay', delayMs: Number(form.delayMs) }
           : { type: 'drop' };
     const rule: NewFaultRule = { method: form.method, route: form.route, effect, count: form.count ? Number(form.count) : undefined };
-    if (await action.run(() => sandbox!.faults.add(rule))) rules.reload();
+    if (await action.run(() => sandbox!.faults.create(rule))) rules.reload();
   };
   const remove = async (id?: string) => {
-    if (await action.run(() => (id ? sandbox!.faults.remove(id) : sandbox!.faults.removeAll()))) rules.reload();
+    if (await action.run(() => (id ? sandbox!.faults.byId(id).delete() : sandbox!.faults.delete()))) rules.reload();
   };
 
   return (
@@ -165,10 +169,7 @@ function Faults() {
                     <code>
                       {r.method} {r.route}
                     </code>{' '}
-                    → {r.effect.type}
-                    {r.effect.status ? ` ${r.effect.status}` : ''}
-                    {r.effect.code ? ` (${r.effect.code})` : ''}
-                    {r.effect.delayMs ? ` ${r.effect.delayMs} ms` : ''}
+                    → {describeEffect(r.effect)}
                     {r.remaining !== null ? ` · ${r.remaining} left` : ''} · until {formatDate(r.expiresAt)}{' '}
                     <button type="button" onClick={() => void remove(r.id)} aria-label={`Remove rule ${r.method} ${r.route}`}>
                       Remove
@@ -212,35 +213,53 @@ function Reset() {
   );
 }
 
-const LOG_POLL_MS = 1000;
 const LOG_KEEP = 100;
+const RECONNECT_MS = 2000;
 
-/** The request log, live: the newest entries, then every second those after the last one seen. */
+/**
+ * The request log, live: the newest entries, then each new one as the server streams it
+ * (`requests.stream`, server-sent events, resumed after the last one seen if the stream breaks).
+ */
 function RequestLog() {
   const { sandbox } = useConsole();
   const [entries, setEntries] = useState<LoggedRequest[]>();
   const [error, setError] = useState<unknown>();
   const [live, setLive] = useState(true);
-  usePoll(
-    async () => {
+  useEffect(() => {
+    const controller = new AbortController();
+    const { signal } = controller;
+    const add = (fresh: LoggedRequest[]) => setEntries((old) => [...(old ?? []), ...fresh].slice(-LOG_KEEP));
+    void (async () => {
+      let after: number | undefined;
       try {
-        const after = entries?.at(-1)?.seq;
-        const fresh = await sandbox!.requests(after, after === undefined ? 25 : 100);
-        if (fresh.length || entries === undefined) setEntries((old) => [...(old ?? []), ...fresh].slice(-LOG_KEEP));
-        setError(undefined);
+        const { items } = await sandbox!.requests.get({ limit: 25 });
+        setEntries(items);
+        after = items.at(-1)?.seq;
       } catch (err) {
         setError(err);
       }
-    },
-    entries === undefined ? 0 : LOG_POLL_MS,
-    live,
-  );
+      while (live && !signal.aborted) {
+        try {
+          for await (const entry of sandbox!.requests.stream({ after }, { signal })) {
+            after = entry.seq;
+            add([entry]);
+            setError(undefined);
+          }
+        } catch (err) {
+          if (signal.aborted) return;
+          setError(err);
+        }
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+      }
+    })();
+    return () => controller.abort();
+  }, [live]);
   return (
     <section class="card request-log" aria-labelledby="log-title">
       <h2 id="log-title">Request log</h2>
       <p>
         <label class="inline">
-          <input type="checkbox" checked={live} onChange={(e) => setLive(e.currentTarget.checked)} /> live
+          <input type="checkbox" checked={live} onChange={(e) => setLive(e.currentTarget.checked)} /> live (as requests happen)
         </label>{' '}
         <span class="hint">Your /v1 requests and their answers, newest first.</span>
       </p>

@@ -27,34 +27,9 @@ import { sendThrottled } from './throttling.js';
 
 export const CACHE_MS = 1000;
 
-export type FaultEffect =
-  | { type: 'error'; status: number; code?: number; description?: string; retryAfterSeconds?: number }
-  | { type: 'delay'; delayMs: number }
-  | { type: 'drop' };
+import type { FaultEffect, FaultRule, NewFaultRule } from '@partner-commerce/contract';
 
-export interface FaultRule {
-  id: string;
-  method: string;
-  route: string;
-  customerId: string | null;
-  cartId: string | null;
-  remaining: number | null;
-  probability: number | null;
-  effect: FaultEffect;
-  createdAt: string;
-  expiresAt: string;
-}
-
-export interface NewFaultRule {
-  method?: string;
-  route?: string;
-  customerId?: string;
-  cartId?: string;
-  count?: number;
-  probability?: number;
-  expiresInSeconds?: number;
-  effect: FaultEffect;
-}
+export type { FaultEffect, FaultRule, NewFaultRule };
 
 interface RuleRow {
   id: string;
