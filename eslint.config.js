@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '**/dist/**', '**/build/**', '.data/**', 'docs/openapi.json', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', '**/dist/**', '**/build/**', '.data/**', 'packages/server/console/**', 'docs/openapi.json', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

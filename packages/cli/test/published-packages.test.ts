@@ -53,7 +53,9 @@ before(async () => {
   await mkdir(packs);
   await mkdir(project);
   await sh('npm', ['run', 'build', '--silent'], ROOT);
-  await sh('npm', ['pack', '--workspaces', '--silent', '--pack-destination', packs], ROOT, userEnv({ npm_config_loglevel: 'error' }));
+  // The four published packages (the console is a private workspace, built into the server's package).
+  const published = ['contract', 'sdk', 'server', 'cli'].flatMap((p) => ['--workspace', `@partner-commerce/${p}`]);
+  await sh('npm', ['pack', ...published, '--silent', '--pack-destination', packs], ROOT, userEnv({ npm_config_loglevel: 'error' }));
   const tarballs = (await readdir(packs)).filter((f) => f.endsWith('.tgz')).map((f) => join(packs, f));
   assert.equal(tarballs.length, 4, `packed: ${tarballs.join(', ')}`);
   await sh('npm', ['init', '-y'], project);

@@ -13,5 +13,6 @@ export * from './common.js';
 export * from './customers.js';
 export * from './errors.js';
 export * from './orders.js';
+export * from './sandbox.js';
 export * from './subscriptions.js';
 export * from './webhooks.js';

@@ -332,6 +332,29 @@ export class Transport {
     }
   }
 
+  /**
+   * Opens a streaming answer (server-sent events): one attempt, with the headers and token of any call;
+   * resolves with the open response once a 2xx came, or throws the PartnerCenterError of any other
+   * answer. Not retried: whoever reads a stream resumes it (`Last-Event-ID`, `after`).
+   */
+  async open(req: TransportRequest): Promise<Response> {
+    const requestId = req.requestId ?? newId();
+    const correlationId = req.correlationId ?? this.options.correlationId ?? newId();
+    const url = req.url ?? buildUrl(this.baseUrl, req.path ?? [], req.query);
+    const headers = await this.headersFor(req, requestId, correlationId, false);
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, { method: req.method, headers, signal: req.signal });
+    } catch (error) {
+      if (req.signal?.aborted) throw req.signal.reason;
+      const description = `${req.method} ${url.split('?')[0]}: ${describeNetworkError(error)}`;
+      throw new PartnerCenterConnectionError({ status: 0, code: 'network', description, requestId, correlationId, cause: error });
+    }
+    if (res.ok && res.body) return res;
+    const body = parseBody(await res.text());
+    throw errorFromResponse(res.status, body, { requestId, correlationId, statusText: res.statusText });
+  }
+
   private async headersFor(req: TransportRequest, requestId: string, correlationId: string, forceRefresh: boolean) {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (req.partnerHeaders !== false) {

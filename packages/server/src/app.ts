@@ -20,6 +20,7 @@ import openapi from './plugins/openapi.js';
 import replay from './plugins/replay.js';
 import throttling from './plugins/throttling.js';
 import metrics from './plugins/metrics.js';
+import consolePage from './plugins/console.js';
 import faults from './plugins/faults.js';
 import requestLog, { logRequests } from './plugins/request-log.js';
 import catalogRoutes from './modules/catalog/routes.js';
@@ -108,6 +109,7 @@ export async function buildApp({ config, db, logger = false }: AppOptions): Prom
   await app.register(auth, { tokens });
   await app.register(openapi);
   await app.register(metrics);
+  await app.register(consolePage);
 
   const Status = (description: string) => Type.Object({ status: Type.String(), storage: Type.Optional(Type.String()) }, { description });
   const healthzSchema = { tags: ['operations'], operationId: 'getHealth', summary: 'The process is up', security: [], docResponses: { 200: Status('Up') } };

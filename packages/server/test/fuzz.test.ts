@@ -205,6 +205,9 @@ describe('fuzz', () => {
     const c = p.customers[0];
     const request = fc.oneof(
       hostileString.map((s) => ({ method: 'GET', url: `/v1/products?country=US&targetView=${pct(s)}` })),
+      // The console's page and assets (plugins/console.ts): any file name is a lookup in memory, never a 5xx.
+      hostileString.map((s) => ({ method: 'GET', url: `/console/assets/${pct(s) || 'x'}` })),
+      hostileString.map((s) => ({ method: 'GET', url: `/console?${pct(s)}=${pct(s)}` })),
       hostileString.map((s) => ({ method: 'GET', url: `/v1/products/${pct(s) || 'x'}/skus?country=${pct(s)}` })),
       hostileString.map((s) => ({ method: 'GET', url: `/v1/customers/${c.id}/subscriptions?order_id=${pct(s)}` })),
       hostileString.map((s) => ({ method: 'GET', url: `/v1/customers/${c.id}/orders?billingType=${pct(s)}&include_price=${pct(s)}` })),

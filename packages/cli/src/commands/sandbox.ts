@@ -5,35 +5,11 @@
  * partner's own token. Sandbox only: Partner Center has none of them.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { tenantOfToken, toIsoDuration, type ClockState, type PartnerOperations } from '@partner-commerce/sdk';
+import { tenantOfToken, toIsoDuration, type ClockState, type FaultRule, type LoggedRequest, type PartnerOperations } from '@partner-commerce/sdk';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { renderFields, renderTable } from '../output.js';
 import { followStream } from '../sse.js';
-
-interface FaultRule {
-  id: string;
-  method: string;
-  route: string;
-  customerId: string | null;
-  cartId: string | null;
-  remaining: number | null;
-  probability: number | null;
-  effect: Record<string, unknown>;
-  expiresAt: string;
-}
-
-interface LoggedRequest {
-  seq: number;
-  at: string;
-  method: string;
-  path: string;
-  status: number;
-  latencyMs: number;
-  requestId: string;
-  replayed: boolean;
-  faultRuleId: string | null;
-}
 
 /** The partner's tenant id: `--tenant-id`, else the `tid` of its access token. */
 export async function tenantOf(partner: PartnerOperations, given?: string): Promise<string> {

@@ -1,7 +1,9 @@
 /**
  * The sandbox's control API for the signed-in partner (`/sandbox/partners/{tenant-id}/…`, not Partner
- * Center's): its clock. The tenant is the one the access token names (its `tid` claim), unless given.
+ * Center's): its clock, fault rules, request log and reset. The tenant is the one the access token
+ * names (its `tid` claim), unless given.
  */
+import type { FaultRule, LoggedRequest, NewFaultRule } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
 import type { RequestOptions } from '../transport.js';
 import { Builder } from './builder.js';
 
@@ -90,6 +92,121 @@ export class SandboxOperations {
 export class SandboxPartnerOperations extends Builder {
   /** `/sandbox/partners/{tenant-id}/clock` */
   readonly clock = new SandboxClockOperations(this.transport, [...this.path, 'clock']);
+  /** `/sandbox/partners/{tenant-id}/faults` */
+  readonly faults = new SandboxFaultOperations(this.transport, [...this.path, 'faults']);
+  /** `/sandbox/partners/{tenant-id}/requests` */
+  readonly requests = new SandboxRequestLogOperations(this.transport, [...this.path, 'requests']);
+
+  /**
+   * Puts the partner back to the state its creation made (its first customers and carts, the clock at
+   * real time); everything else it owns is deleted.
+   * @example await partner.sandbox.byTenant(tenantId).reset();
+   */
+  reset(options?: RequestOptions): Promise<{ tenantId: string; customers: Record<string, unknown>[] }> {
+    return this.request('POST', options, { action: 'reset' });
+  }
+}
+
+/** `/sandbox/partners/{tenant-id}/faults` */
+export class SandboxFaultOperations extends Builder {
+  /**
+   * The partner's fault rules, oldest (tried first) first.
+   * @example const { items } = await partner.sandbox.byTenant(tenantId).faults.get();
+   */
+  get(options?: RequestOptions): Promise<{ items: FaultRule[] }> {
+    return this.request('GET', options);
+  }
+
+  /**
+   * Adds a rule; it applies at once in this process, within a second in the others.
+   * @example await partner.sandbox.byTenant(tenantId).faults.create({ method: 'POST', route: '/v1/**', count: 1, effect: { type: 'error', status: 503 } });
+   */
+  create(rule: NewFaultRule, options?: RequestOptions): Promise<FaultRule> {
+    return this.request('POST', options, { body: rule });
+  }
+
+  /**
+   * Removes every rule of the partner.
+   * @example await partner.sandbox.byTenant(tenantId).faults.delete();
+   */
+  delete(options?: RequestOptions): Promise<{ removed?: number }> {
+    return this.request('DELETE', options);
+  }
+
+  /**
+   * One rule.
+   * @example await partner.sandbox.byTenant(tenantId).faults.byId(ruleId).delete();
+   */
+  byId(ruleId: string): { delete(options?: RequestOptions): Promise<unknown> } {
+    const rule = [...this.path, ruleId];
+    return { delete: async (options) => (await this.transport.send({ ...options, method: 'DELETE', path: rule })).body };
+  }
+}
+
+/** `/sandbox/partners/{tenant-id}/requests` */
+export class SandboxRequestLogOperations extends Builder {
+  /**
+   * The newest `limit` requests, oldest first; with `after` (a seq), those after it.
+   * @example const { items } = await partner.sandbox.byTenant(tenantId).requests.get({ limit: 20 });
+   */
+  get(query: { limit?: number; after?: number } = {}, options?: RequestOptions): Promise<{ items: LoggedRequest[] }> {
+    return this.request('GET', options, { query: { limit: query.limit, after: query.after } });
+  }
+
+  /**
+   * New requests as they happen (server-sent events), after `after` (a seq) or from now on; ends when
+   * `options.signal` aborts or the server closes the stream.
+   * @example for await (const r of partner.sandbox.byTenant(tenantId).requests.stream({ signal })) console.log(r.method, r.path, r.status);
+   */
+  async *stream(query: { after?: number } = {}, options: RequestOptions = {}): AsyncGenerator<LoggedRequest> {
+    const res = await this.transport.open({
+      ...options,
+      method: 'GET',
+      path: this.path,
+      query: { stream: true, after: query.after },
+      headers: { Accept: 'text/event-stream', ...options.headers },
+    });
+    yield* serverSentEvents<LoggedRequest>(res.body!, options.signal);
+  }
+}
+
+/**
+ * The `data:` of each server-sent event of a stream, parsed as JSON, as the events arrive (comments and
+ * events without data skipped); ends with the stream, or quietly when `signal` aborts.
+ * @example for await (const entry of serverSentEvents<LoggedRequest>(response.body!)) console.log(entry.seq);
+ */
+export async function* serverSentEvents<T>(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<T> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const stop = () => void reader.cancel().catch(() => {});
+  signal?.addEventListener('abort', stop, { once: true });
+  let buffer = '';
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        if (signal?.aborted) return;
+        throw err;
+      }
+      if (chunk.done) return;
+      // Lines end in LF, CRLF or CR; a CR that ends the chunk waits for the next, which may start with LF.
+      buffer = (buffer + decoder.decode(chunk.value, { stream: true })).replace(/\r\n/g, '\n').replace(/\r(?!$)/g, '\n');
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = event
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5));
+        if (data.length) yield JSON.parse(data.join('\n')) as T;
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    stop();
+  }
 }
 
 /** `/sandbox/partners/{tenant-id}/clock` */

@@ -24,38 +24,9 @@ import { ErrorCodes } from '@partner-commerce/contract';
 import type { Queryable } from '../db/database.js';
 import { errorBody } from './errors.js';
 import { sendThrottled } from './throttling.js';
+import type { FaultEffect, FaultRule, NewFaultRule } from '@partner-commerce/contract';
 
-
-export type FaultEffect =
-  | { type: 'error'; status: number; code?: number; description?: string; retryAfterSeconds?: number }
-  | { type: 'delay'; delayMs: number }
-  | { type: 'drop' }
-  /** Not for /v1 requests: the partner's webhook deliveries fail (with `status` as the receiver's answer, or no answer). */
-  | { type: 'webhookFailure'; status?: number };
-
-export interface FaultRule {
-  id: string;
-  method: string;
-  route: string;
-  customerId: string | null;
-  cartId: string | null;
-  remaining: number | null;
-  probability: number | null;
-  effect: FaultEffect;
-  createdAt: string;
-  expiresAt: string;
-}
-
-export interface NewFaultRule {
-  method?: string;
-  route?: string;
-  customerId?: string;
-  cartId?: string;
-  count?: number;
-  probability?: number;
-  expiresInSeconds?: number;
-  effect: FaultEffect;
-}
+export type { FaultEffect, FaultRule, NewFaultRule };
 
 interface RuleRow {
   id: string;
