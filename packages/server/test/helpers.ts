@@ -137,3 +137,14 @@ export function call(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'PAT
   }
   return app.inject({ method, url, headers, payload });
 }
+
+/** Polls `probe` until it gives a value (not undefined), or fails after `timeoutMs` naming `what`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

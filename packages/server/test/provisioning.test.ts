@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, newPartner, startApp, type Partner, type TestContext } from './helpers.js';
+import { call, newPartner, startApp, type Partner, type TestContext, until } from './helpers.js';
 import { JobWorker } from '../src/modules/jobs/worker.js';
 import { claimJobs } from '../src/modules/jobs/repo.js';
 import { checkConsistency } from '../src/consistency.js';
@@ -25,16 +25,6 @@ const startWorker = (leaseSeconds = 60) => {
   w.start();
   return w;
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function checkoutNew(p: Partner, lines?: object[]) {
   let customer = p.customers[0];

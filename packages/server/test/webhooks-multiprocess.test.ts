@@ -10,21 +10,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from '../src/db/database.js';
-import { engine } from './helpers.js';
+import { engine, until } from './helpers.js';
 import { json, newPartner, startServer, type Server } from './support/processes.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
 
 const skip = engine !== 'postgres' && 'needs PostgreSQL: set DATABASE_URL';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('webhooks across two processes, one killed mid-delivery', { skip }, () => {
   const schema = `test_wh_${randomBytes(5).toString('hex')}`;
@@ -73,10 +63,10 @@ describe('webhooks across two processes, one killed mid-delivery', { skip }, () 
       customers.map((c, i) => fetch(`${(i % 2 ? b : a).url}/v1/customers/${c.id}/carts/${c.cartId}/checkout`, { method: 'POST', headers: auth(p.token), body: '"success"' }).then(json)),
     );
     for (const r of checkouts) assert.equal(r.status, 201, r.text);
-    await until('failed attempts', () => (receiver.received.filter((r) => r.answered === 500).length >= 4 ? true : undefined));
+    await until('failed attempts', () => (receiver.received.filter((r) => r.answered === 500).length >= 4 ? true : undefined), 60_000);
     receiver.mode = 'hang';
     // Kill A while its worker waits on a delivery it has claimed.
-    await until("a delivery from A's worker hanging", () => (receiver.received.some((r) => r.answered === 'hang' && r.certificateUrl.startsWith(a.url)) ? true : undefined));
+    await until("a delivery from A's worker hanging", () => (receiver.received.some((r) => r.answered === 'hang' && r.certificateUrl.startsWith(a.url)) ? true : undefined), 60_000);
     a.proc.kill('SIGKILL');
     assert.equal(await a.exited, null, 'killed by a signal');
 
@@ -94,7 +84,7 @@ describe('webhooks across two processes, one killed mid-delivery', { skip }, () 
       const pending = await db.query("SELECT 1 FROM jobs WHERE partner_tenant_id = $1 AND kind <> 'renewal' AND state IN ('queued', 'running')", [p.tenantId]);
       if (pending.length) return undefined;
       return db.query<{ id: string; resource_key: string; event_name: string }>('SELECT id::text, resource_key, event_name FROM events WHERE partner_tenant_id = $1 ORDER BY seq', [p.tenantId]);
-    });
+    }, 60_000);
     assert.ok(all.length >= 16, `events raised: ${all.length}`);
     assert.ok(all.some((e) => e.event_name === 'order-updated') && all.some((e) => e.event_name === 'subscription-updated'));
     const delivered = new Set(receiver.received.filter((r) => r.answered === 200).map((r) => r.eventId));

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { call, newPartner, startApp, type Partner, type TestContext } from './helpers.js';
+import { call, newPartner, startApp, type Partner, type TestContext, until } from './helpers.js';
 import { JobWorker } from '../src/modules/jobs/worker.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
 
@@ -34,16 +34,6 @@ after(async () => {
   await receiver.close();
   await ctx.close();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const register = (p: Partner, events: string[], method: 'POST' | 'PUT' = 'POST') =>
   call(ctx.app, method, '/webhooks/v1/registration', { token: p.appToken, body: { WebhookUrl: receiver.url, WebhookEvents: events } });
