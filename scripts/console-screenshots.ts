@@ -2,6 +2,8 @@
 // taken in Debian's Chromium from a real server on PGlite, by the same steps the console's browser test
 // takes (packages/console/test/harness.ts). Not a test: it asserts nothing beyond the steps working.
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -19,6 +21,9 @@ if (!CHROMIUM) throw new Error('No Chromium: apt-get install chromium, or set CH
 mkdirSync(out, { recursive: true });
 delete process.env.DATABASE_URL;
 const h = await startHarness();
+// A webhook receiver that answers 200, for the sandbox panel's webhooks section.
+const receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(200).end('ok')));
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 try {
   await withPage(h, async ({ page }) => {
     await page.goto(`${h.base}/console/`);
@@ -73,6 +78,19 @@ try {
     await page.locator('.request-log tbody tr').nth(5).waitFor();
     await shot(page, 'sandbox');
 
+    const webhooks = page.locator('section.webhooks');
+    await webhooks.getByLabel('Webhook URL').fill(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`);
+    await webhooks.getByLabel('subscription-updated').check();
+    await webhooks.getByRole('button', { name: 'Register' }).click();
+    await webhooks.locator('.registration-url').waitFor();
+    await webhooks.getByRole('button', { name: 'Send a validation event' }).click();
+    await webhooks.locator('.validation-status', { hasText: 'completed' }).waitFor();
+    await webhooks.locator('details.delivery summary', { hasText: 'done' }).first().click();
+    await webhooks.locator('.delivery-headers').waitFor();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await webhooks.screenshot({ path: join(out, 'webhooks.png') });
+    console.log('docs/console/webhooks.png');
+
     await page.goto(subscriptionUrl);
     await page.getByRole('alert').waitFor();
     await shot(page, 'error');
@@ -88,4 +106,5 @@ try {
   );
 } finally {
   await h.close();
+  await new Promise((resolve) => receiver.close(resolve));
 }

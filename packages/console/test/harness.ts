@@ -36,9 +36,10 @@ export function builtConsole(): { html: string; scripts: string[]; styles: strin
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   builtConsole();
   const ctx = await startApp({ PC_PROVISIONING_DELAY_SECONDS: '1', ...env });
-  const worker = new JobWorker(ctx.db, { policy: ctx.config.provisioning, pollMs: 20 });
-  worker.start();
   const base = await listen(ctx);
+  // As main.ts runs it: webhook payloads and the certificate URL on the address the server listens on.
+  const worker = new JobWorker(ctx.db, { policy: ctx.config.provisioning, webhooks: { ...ctx.config.webhooks, baseUrl: ctx.config.webhooks.baseUrl ?? base }, pollMs: 20 });
+  worker.start();
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   return {
@@ -60,7 +61,8 @@ export async function openPage(h: Harness, viewport = { width: 1280, height: 800
   const consoleErrors: string[] = [];
   const requests: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
+    // With the resource's URL when the browser names one (a failed load says only its status).
+    if (m.type() === 'error') consoleErrors.push(m.location().url ? `${m.text()} (${m.location().url})` : m.text());
   });
   page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
   page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));

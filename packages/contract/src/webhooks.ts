@@ -83,3 +83,37 @@ export const WebhookEvent = Type.Object(
   { title: 'WebhookEvent' },
 );
 export type WebhookEvent = Static<typeof WebhookEvent>;
+
+/** One attempt to deliver an event, as the sandbox kept it (`webhook_attempts`). */
+export const WebhookDeliveryAttempt = Type.Object(
+  {
+    attempt: Type.Integer({ description: 'The attempt number, from 1' }),
+    at: Type.String(),
+    statusCode: Type.Union([Type.Integer(), Type.Null()], { description: "The receiver's HTTP status; null: no answer (timeout, refused connection)" }),
+    latencyMs: Type.Integer(),
+    error: Type.Union([Type.String(), Type.Null()], { description: 'Why the attempt failed; null when the receiver answered 2xx' }),
+  },
+  { title: 'WebhookDeliveryAttempt' },
+);
+export type WebhookDeliveryAttempt = Static<typeof WebhookDeliveryAttempt>;
+
+/**
+ * A delivery of one of the partner's events (sandbox only, `GET /sandbox/partners/{t}/webhooks/deliveries`):
+ * where it went, its state (the delivery job's), the body and headers it is POSTed with, every attempt.
+ */
+export const WebhookDelivery = Type.Object(
+  {
+    eventId: Type.String({ description: 'The event id, sent as the webhook-id header' }),
+    seq: Type.Integer({ description: "The event's place among the partner's events" }),
+    eventName: Type.String(),
+    url: Type.String({ description: 'The URL it is delivered to (the registration’s when the event was raised)' }),
+    state: Type.String({ description: 'queued, running, done (delivered) or failed (dead-lettered after its last attempt)' }),
+    lastError: Type.Union([Type.String(), Type.Null()]),
+    raisedAt: Type.String({ description: "When the event was raised, on the partner's clock" }),
+    body: Type.String({ description: 'The delivery body, byte for byte as signed' }),
+    headers: Type.Record(Type.String(), Type.String(), { description: 'The headers every attempt carries: Authorization (Signature), x-ms-signature-algorithm, x-ms-certificate-url, webhook-id' }),
+    attempts: Type.Array(WebhookDeliveryAttempt),
+  },
+  { title: 'WebhookDelivery' },
+);
+export type WebhookDelivery = Static<typeof WebhookDelivery>;

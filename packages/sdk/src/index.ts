@@ -53,6 +53,8 @@ export type {
   TransitionEligibility,
   TransitionRequest,
   ValidationEventStatus,
+  WebhookDelivery,
+  WebhookDeliveryAttempt,
   WebhookEvent,
   WebhookRegistration,
 } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };

@@ -270,6 +270,7 @@ describe('fuzz', () => {
       hostileString.map((s) => ({ method: 'GET', url: `/webhooks/v1/customers/${c.id}/subscriptions/${pct(s) || 'x'}` })),
       fc.tuple(hostileString, extremeNumber).map(([s, n]) => ({ method: 'GET', url: `/sandbox/partners/${p.tenantId}/events?after=${pct(String(n))}&limit=${pct(s)}` })),
       fc.tuple(hostileString, unstorable).map(([s, u]) => ({ method: 'POST', url: `/sandbox/partners/${p.tenantId}/events/trigger`, body: { eventName: s + u, resourceId: s } })),
+      fc.tuple(hostileString, extremeNumber).map(([s, n]) => ({ method: 'GET', url: `/sandbox/partners/${p.tenantId}/webhooks/deliveries?before=${pct(String(n))}&limit=${pct(s)}` })),
     );
     await fc.assert(
       fc.asyncProperty(request, async (r: { method: string; url: string; form?: string; body?: unknown }) => {

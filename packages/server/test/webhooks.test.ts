@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { WebhookDelivery } from '@partner-commerce/contract';
 import { call, newPartner, startApp, type Partner, type TestContext, until } from './helpers.js';
 import { JobWorker } from '../src/modules/jobs/worker.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
@@ -88,6 +89,51 @@ describe('the validation event', () => {
     const third = await call(ctx.app, 'POST', '/webhooks/v1/registration/validationEvents', { token: p.appToken });
     assert.equal(third.statusCode, 429);
     assert.ok(Number(third.headers['retry-after']) >= 1);
+  });
+
+  test('the sandbox deliveries route: each delivery with its state, attempts (an injected 503, then 200), the body and headers the receiver got', async () => {
+    const p = await newPartner(ctx.app);
+    const other = await newPartner(ctx.app);
+    await register(p, ['test-created']);
+    const fault = await call(ctx.app, 'POST', `/sandbox/partners/${p.tenantId}/faults`, { token: p.userToken, body: { count: 1, effect: { type: 'webhookFailure', status: 503 } } });
+    assert.equal(fault.statusCode, 201, fault.body);
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) ids.push((await call(ctx.app, 'POST', '/webhooks/v1/registration/validationEvents', { token: p.appToken })).json().correlationId);
+    const read = async (tenantId: string, token: string, query = '') => {
+      const res = await fetch(`${base}/sandbox/partners/${tenantId}/webhooks/deliveries${query}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { items: WebhookDelivery[] }).items;
+    };
+    const items = await until('both delivered', async () => {
+      const got = await read(p.tenantId, p.userToken);
+      return got.length === 2 && got.every((d) => d.state === 'done') ? got : undefined;
+    });
+    assert.deepEqual(items.map((d) => d.eventId), [...ids].reverse(), 'newest first');
+    const attempts = items.flatMap((d) => d.attempts);
+    assert.equal(attempts.length, 3, 'one injected failure, then one success each');
+    const failed = attempts.find((a) => a.statusCode === 503)!;
+    assert.match(failed.error ?? '', /fault rule/);
+    assert.equal(failed.attempt, 1);
+    for (const d of items) {
+      assert.equal(d.eventName, 'test-created');
+      assert.equal(d.url, receiver.url);
+      assert.equal(d.lastError, d.attempts.length > 1 ? failed.error : null);
+      const last = d.attempts.at(-1)!;
+      assert.equal(last.statusCode, 200);
+      assert.equal(last.error, null);
+      assert.ok(Number.isInteger(last.latencyMs) && last.latencyMs >= 0);
+      const got = receiver.received.find((r) => r.eventId === d.eventId && r.answered === 200)!;
+      assert.equal(d.body, got.rawBody, 'the body, byte for byte as delivered');
+      assert.equal(d.headers.authorization, got.authorization, 'the signature as delivered');
+      assert.equal(d.headers['webhook-id'], d.eventId);
+      assert.equal(d.headers['x-ms-signature-algorithm'], 'rsa-sha256');
+    }
+    // Paging back from the newest; another partner's list has none of them; a bad limit is 400.
+    const older = await read(p.tenantId, p.userToken, `?limit=1&before=${items[0].seq}`);
+    assert.deepEqual(older.map((d) => d.eventId), [ids[0]]);
+    assert.deepEqual(await read(other.tenantId, other.userToken), []);
+    const bad = await fetch(`${base}/sandbox/partners/${p.tenantId}/webhooks/deliveries?limit=0`, { headers: { authorization: `Bearer ${p.userToken}` } });
+    assert.equal(bad.status, 400);
   });
 
   test('the certificate is X.509 of the sandbox organisation, and a tampered body fails the sample', async () => {

@@ -1,8 +1,10 @@
 /**
  * Customers: the partner's list, a page at a time (`GET /v1/customers?size`, then the continuation
- * token), searched within the loaded page, and the new-customer form (`POST /v1/customers`).
+ * token), searched on the server (`filter`: company name or domain starting with the text, paged the
+ * same way), and the new-customer form (`POST /v1/customers`).
  */
 import type { CreatedCustomer, CustomerPage } from '@partner-commerce/contract';
+import type { CustomerFilter } from '@partner-commerce/sdk';
 import { useState } from 'preact/hooks';
 import { useConsole } from '../app.js';
 import { ErrorBox, Field, Page, Show, href, useAction, useLoad } from '../ui.js';
@@ -13,10 +15,17 @@ export function Customers() {
   const { partner } = useConsole();
   // The continuation tokens of the pages before this one: "Previous" goes back to the last.
   const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
-  const [search, setSearch] = useState('');
+  // What the search form asks for (the server keeps it in the continuation token).
+  const [form, setForm] = useState<{ field: CustomerFilter['field']; value: string }>({ field: 'Domain', value: '' });
+  const [filter, setFilter] = useState<CustomerFilter>();
   const token = tokens[tokens.length - 1];
-  const page = useLoad<CustomerPage>(() => partner.customers.get({ size: PAGE_SIZE, continuationToken: token }), [partner, token]);
-  const needle = search.trim().toLowerCase();
+  const page = useLoad<CustomerPage>(() => partner.customers.get({ size: PAGE_SIZE, continuationToken: token, filter }), [partner, token, filter]);
+  const search = (e: Event) => {
+    e.preventDefault();
+    const value = form.value.trim();
+    setFilter(value ? { field: form.field, value } : undefined);
+    setTokens([undefined]);
+  };
 
   return (
     <Page
@@ -27,64 +36,68 @@ export function Customers() {
         </a>
       }
     >
-      <Field label="Search this page" hint="Matches company name, domain, email or id among the customers loaded on this page.">
-        <input type="search" name="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
-      </Field>
+      <form class="form-row customer-search" role="search" onSubmit={search}>
+        <Field label="Search by">
+          <select name="searchField" value={form.field} onChange={(e) => setForm((f) => ({ ...f, field: e.currentTarget.value as CustomerFilter['field'] }))}>
+            <option value="Domain">Domain</option>
+            <option value="CompanyName">Company name</option>
+          </select>
+        </Field>
+        <Field label="Starts with" hint="Searches all your customers (case ignored); empty lists them all.">
+          <input type="search" name="search" value={form.value} onInput={(e) => setForm((f) => ({ ...f, value: e.currentTarget.value }))} />
+        </Field>
+        <button type="submit" disabled={page.loading}>
+          Search
+        </button>
+      </form>
       <Show loaded={page}>
-        {(data) => {
-          const items = data.items.filter(
-            (c) =>
-              !needle ||
-              [c.id, c.companyProfile.companyName, c.companyProfile.domain, c.billingProfile.email].some((v) => v.toLowerCase().includes(needle)),
-          );
-          return (
-            <>
-              <div class="table-wrap">
-                <table>
-                  <caption class="visually-hidden">Customers</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Company</th>
-                      <th scope="col">Domain</th>
-                      <th scope="col" class="wide-only">
-                        Email
-                      </th>
-                      <th scope="col" class="wide-only">
-                        Id
-                      </th>
+        {(data) => (
+          <>
+            <div class="table-wrap">
+              <table>
+                <caption class="visually-hidden">Customers</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Company</th>
+                    <th scope="col">Domain</th>
+                    <th scope="col" class="wide-only">
+                      Email
+                    </th>
+                    <th scope="col" class="wide-only">
+                      Id
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((c) => (
+                    <tr key={c.id}>
+                      <td>
+                        <a href={href('customers', c.id)}>{c.companyProfile.companyName || c.billingProfile.companyName}</a>
+                      </td>
+                      <td>{c.companyProfile.domain}</td>
+                      <td class="wide-only">{c.billingProfile.email}</td>
+                      <td class="wide-only">
+                        <code>{c.id}</code>
+                      </td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((c) => (
-                      <tr key={c.id}>
-                        <td>
-                          <a href={href('customers', c.id)}>{c.companyProfile.companyName || c.billingProfile.companyName}</a>
-                        </td>
-                        <td>{c.companyProfile.domain}</td>
-                        <td class="wide-only">{c.billingProfile.email}</td>
-                        <td class="wide-only">
-                          <code>{c.id}</code>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              {items.length === 0 && <p>{needle ? 'No customer on this page matches.' : 'No customers yet.'}</p>}
-              <div class="pager">
-                <button type="button" disabled={tokens.length < 2 || page.loading} onClick={() => setTokens((t) => t.slice(0, -1))}>
-                  Previous page
-                </button>
-                <span>
-                  Page {tokens.length} · {data.items.length} customers
-                </span>
-                <button type="button" disabled={!data.continuationToken || page.loading} onClick={() => setTokens((t) => [...t, data.continuationToken])}>
-                  Next page
-                </button>
-              </div>
-            </>
-          );
-        }}
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {data.items.length === 0 && <p>{filter ? 'No customer matches.' : 'No customers yet.'}</p>}
+            <div class="pager">
+              <button type="button" disabled={tokens.length < 2 || page.loading} onClick={() => setTokens((t) => t.slice(0, -1))}>
+                Previous page
+              </button>
+              <span>
+                Page {tokens.length} · {data.items.length} customers{filter ? ` whose ${filter.field === 'Domain' ? 'domain' : 'company name'} starts with “${filter.value}”` : ''}
+              </span>
+              <button type="button" disabled={!data.continuationToken || page.loading} onClick={() => setTokens((t) => [...t, data.continuationToken])}>
+                Next page
+              </button>
+            </div>
+          </>
+        )}
       </Show>
     </Page>
   );

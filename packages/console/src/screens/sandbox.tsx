@@ -1,12 +1,14 @@
 /**
  * The sandbox panel of the signed-in partner (the SDK's `sandbox.byTenant(t)`): its clock (read,
- * advance: what falls due runs before the answer), fault rules (add, list, remove), the request log
- * (live, as server-sent events), and reset.
+ * advance: what falls due runs before the answer), fault rules (add, list, remove), reset, webhooks
+ * (webhooks.tsx: the registration, a validation event, the deliveries), and the request log (live, as
+ * server-sent events).
  */
 import type { FaultEffect, LoggedRequest, NewFaultRule } from '@partner-commerce/sdk';
 import { useEffect, useState } from 'preact/hooks';
 import { useConsole } from '../app.js';
 import { ActionButton, ErrorBox, Field, Page, Show, formatDate, useAction, useLoad } from '../ui.js';
+import { Webhooks } from './webhooks.js';
 
 export function SandboxPanel() {
   const { sandbox } = useConsole();
@@ -19,6 +21,7 @@ export function SandboxPanel() {
         <Faults />
         <Reset />
       </div>
+      <Webhooks />
       <RequestLog />
     </Page>
   );

@@ -3,7 +3,7 @@
  * Center's): its clock, fault rules, request log and reset. The tenant is the one the access token
  * names (its `tid` claim), unless given.
  */
-import type { FaultRule, LoggedRequest, NewFaultRule } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
+import type { FaultRule, LoggedRequest, NewFaultRule, WebhookDelivery } from '@partner-commerce/contract' with { 'resolution-mode': 'import' };
 import type { RequestOptions } from '../transport.js';
 import { Builder } from './builder.js';
 
@@ -96,6 +96,8 @@ export class SandboxPartnerOperations extends Builder {
   readonly faults = new SandboxFaultOperations(this.transport, [...this.path, 'faults']);
   /** `/sandbox/partners/{tenant-id}/requests` */
   readonly requests = new SandboxRequestLogOperations(this.transport, [...this.path, 'requests']);
+  /** `/sandbox/partners/{tenant-id}/webhooks` */
+  readonly webhooks = new SandboxWebhookOperations(this.transport, [...this.path, 'webhooks']);
 
   /**
    * Puts the partner back to the state its creation made (its first customers and carts, the clock at
@@ -104,6 +106,24 @@ export class SandboxPartnerOperations extends Builder {
    */
   reset(options?: RequestOptions): Promise<{ tenantId: string; customers: Record<string, unknown>[] }> {
     return this.request('POST', options, { action: 'reset' });
+  }
+}
+
+/** `/sandbox/partners/{tenant-id}/webhooks` */
+export class SandboxWebhookOperations extends Builder {
+  /** `/sandbox/partners/{tenant-id}/webhooks/deliveries` */
+  readonly deliveries = new SandboxWebhookDeliveryOperations(this.transport, [...this.path, 'deliveries']);
+}
+
+/** `/sandbox/partners/{tenant-id}/webhooks/deliveries` */
+export class SandboxWebhookDeliveryOperations extends Builder {
+  /**
+   * The partner's webhook deliveries, newest first, each with its state, signed body and headers and
+   * every attempt; `before` (a seq: the last item's) pages back.
+   * @example const { items } = await partner.sandbox.byTenant(tenantId).webhooks.deliveries.get({ limit: 10 });
+   */
+  get(query: { limit?: number; before?: number } = {}, options?: RequestOptions): Promise<{ items: WebhookDelivery[] }> {
+    return this.request('GET', options, { query: { limit: query.limit, before: query.before } });
   }
 }
 

@@ -11,6 +11,9 @@ export interface Received {
   eventId: string;
   body: { EventName: string; ResourceUri: string; ResourceName: string; AuditUri: string | null; ResourceChangeUtcDate: string };
   verified: boolean;
+  /** The body's exact text and the signature header, as they arrived. */
+  rawBody: string;
+  authorization: string;
   /** The sender's x-ms-certificate-url (on the sending process's own address). */
   certificateUrl: string;
   answered: number | 'hang';
@@ -38,6 +41,8 @@ export async function startReceiver(certificateHosts: string[]): Promise<Receive
         eventId: String(req.headers['webhook-id']),
         body: JSON.parse(raw.toString('utf8')),
         verified,
+        rawBody: raw.toString('utf8'),
+        authorization: String(req.headers.authorization),
         certificateUrl: String(req.headers['x-ms-certificate-url']),
         answered: mode,
       });

@@ -3,18 +3,19 @@
  * trigger`; sandbox only): `GET /sandbox/partners/{t}/events` lists them, or streams new ones as
  * server-sent events, each with the exact body and the signed headers a delivery carries, so that
  * `pcx events listen --forward-to URL` can POST them to a local receiver as Partner Center would;
- * `POST …/events/trigger` raises an event for one of the partner's resources.
+ * `POST …/events/trigger` raises an event for one of the partner's resources; `GET …/webhooks/deliveries`
+ * shows where the registered ones went: each delivery's state, signed body and headers, every attempt.
  */
 import { randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { WEBHOOK_EVENTS, type WebhookEventName } from '@partner-commerce/contract';
+import { WEBHOOK_EVENTS, WebhookDelivery, type WebhookEventName } from '@partner-commerce/contract';
 import { fail } from '../../errors.js';
 import { isGuid } from '../../wire.js';
 import { signedDelivery } from '../webhooks/delivery.js';
 import { orderEvent, raiseEvents, subscriptionEvent, testEvent } from '../webhooks/events.js';
-import { eventsAfter, lastEventSeq, type EventRow, type NewEvent } from '../webhooks/repo.js';
+import { eventsAfter, lastEventSeq, listDeliveries, type EventRow, type NewEvent } from '../webhooks/repo.js';
 import { requirePartner } from './service.js';
 import { SseStreams } from './sse.js';
 
@@ -60,6 +61,45 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     streams.start(req, reply, `webhook events of partner ${tenantId}`, after, async (from) =>
       Promise.all((await eventsAfter(app.db, tenantId, from, 100)).map(async (e) => ({ seq: Number(e.seq), data: await signed(e, base) }))),
     );
+  });
+
+  app.get('/sandbox/partners/:tenantId/webhooks/deliveries', {
+    schema: {
+      tags: ['sandbox'],
+      operationId: 'listSandboxWebhookDeliveries',
+      summary: "The partner's webhook deliveries, newest first: state, signed body and headers, and every attempt (status code, latency, error)",
+      description:
+        'One per event the registration named when it was raised. `before` (a seq) pages back: pass the last item\'s seq. ' +
+        'An attempt\'s statusCode is null when the receiver gave no answer; the delivery is failed (dead-lettered) after 10 attempts.',
+      params: TenantParams,
+      querystring: Type.Object({
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+        before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+      }),
+      response: { 200: Type.Object({ items: Type.Array(WebhookDelivery) }) },
+    },
+  }, async (req) => {
+    const { tenantId } = await requirePartner(app.db, req.params.tenantId.toLowerCase());
+    const base = baseOf(req);
+    const rows = await listDeliveries(app.db, tenantId, req.query.limit ?? 20, req.query.before);
+    const items = await Promise.all(
+      rows.map(async (d) => {
+        const { seq, id, eventName, body, headers } = await signed(d, base);
+        return {
+          eventId: id,
+          seq,
+          eventName,
+          url: d.url,
+          state: d.state,
+          lastError: d.last_error,
+          raisedAt: new Date(d.changed_at).toISOString(),
+          body,
+          headers,
+          attempts: d.attempts.map((a) => ({ attempt: a.attempt, at: new Date(a.at).toISOString(), statusCode: a.status_code, latencyMs: a.latency_ms, error: a.error })),
+        };
+      }),
+    );
+    return { items };
   });
 
   app.post('/sandbox/partners/:tenantId/events/trigger', {

@@ -147,6 +147,32 @@ export async function deliveryStatus(q: Queryable, tenantId: string, eventId: st
   return { ...d, attempts };
 }
 
+export interface DeliveryRow extends EventRow {
+  url: string;
+  state: string;
+  last_error: string | null;
+  attempts: { attempt: number; at: Date | string; status_code: number | null; latency_ms: number; error: string | null }[];
+}
+
+/**
+ * The partner's deliveries, newest event first (before `beforeSeq` when given), each with its job's
+ * state (written in the delivery's transaction, so always there) and every attempt; one statement, so a delivery and its attempts are read at one moment.
+ */
+export async function listDeliveries(q: Queryable, tenantId: string, limit: number, beforeSeq?: number): Promise<DeliveryRow[]> {
+  return q.query<DeliveryRow>(
+    `SELECT ${EVENT_COLUMNS}, d.url, j.state, j.last_error,
+            COALESCE((SELECT json_agg(json_build_object('attempt', a.attempt, 'at', a.at, 'status_code', a.status_code, 'latency_ms', a.latency_ms, 'error', a.error)
+                                      ORDER BY a.attempt)
+                        FROM webhook_attempts a WHERE a.partner_tenant_id = d.partner_tenant_id AND a.event_id = d.event_id), '[]'::json) AS attempts
+       FROM webhook_deliveries d
+       JOIN events e ON e.partner_tenant_id = d.partner_tenant_id AND e.id = d.event_id
+       JOIN jobs j ON j.partner_tenant_id = d.partner_tenant_id AND j.kind = 'webhook_delivery' AND j.key = d.event_id::text
+      WHERE d.partner_tenant_id = $1 AND ($2::bigint IS NULL OR e.seq < $2)
+      ORDER BY e.seq DESC LIMIT $3`,
+    [tenantId, beforeSeq ?? null, limit],
+  );
+}
+
 /** Test events the partner posted in the last minute (real time), for their own throttle: their times, oldest first. */
 export async function recentTestEvents(q: Queryable, tenantId: string): Promise<Date[]> {
   const rows = await q.query<{ created_at: Date }>(
